@@ -1,0 +1,5 @@
+"""holonet.stabilizer."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
