@@ -98,12 +98,13 @@ def asarray(x: Any, like: Any = None, dtype: Any = None) -> Any:
         backend = get_backend(like)
         target_device = getattr(like, "device", None)
     if backend == "numpy":
-        out = np.asarray(to_numpy(x) if get_backend(x) != "numpy" else x)
-        return out.astype(dtype) if dtype is not None else out
+        arr = np.asarray(to_numpy(x) if get_backend(x) != "numpy" else x)
+        return arr.astype(dtype) if dtype is not None else arr
     if backend == "torch":
         import torch
 
         tdtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
+        out: Any
         if isinstance(x, torch.Tensor):
             out = x
         else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 __all__ = ["PALETTE", "SEQUENTIAL", "figure_style", "layer_colors"]
 
@@ -18,7 +19,7 @@ PALETTE: tuple[str, ...] = (
 #: Sequential colour map for continuous values.
 SEQUENTIAL = "cividis"
 
-_RC = {
+_RC: dict[str, Any] = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
     "font.size": 9,
@@ -52,7 +53,7 @@ def figure_style() -> Iterator[None]:
 
     rc = dict(_RC)
     rc["axes.prop_cycle"] = cycler(color=list(PALETTE))
-    with plt.rc_context(rc):
+    with plt.rc_context(rc):  # type: ignore[arg-type]
         yield
 
 
