@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from holonet.attention.hsa import dense_flops, hsa, hsa_dense, hsa_flops, hsa_matrix
 from holonet.attention.record import AttentionRecord
+from holonet.attention.tree import Tree
 
-__all__ = ["AttentionRecord"]
+__all__ = [
+    "AttentionRecord",
+    "Tree",
+    "dense_flops",
+    "hsa",
+    "hsa_dense",
+    "hsa_flops",
+    "hsa_matrix",
+]
