@@ -1,8 +1,36 @@
 """Figures, Poincaré-disk drawings, the interactive explorer and Jupyter reprs.
 
+* :func:`explorer` — write the interactive radial explorer (attention on
+  concentric rings; entanglement wedges of a HaPPY code) as one self-contained
+  HTML file;
+* :func:`tiling_html`, :func:`code_html`, :func:`report_html` — the rich Jupyter
+  representations of tilings, codes and verification reports;
+* :mod:`holonet.viz.figures` — the registry behind ``holonet figures``;
+* :mod:`holonet.viz.style` — one matplotlib style and a colour-blind-safe palette.
+
 Matplotlib is imported lazily inside the drawing functions.
+
+Examples
+--------
+>>> import holonet.viz as viz
+>>> callable(viz.explorer) and callable(viz.code_html)
+True
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from holonet.viz.explorer import explorer, explorer_html
+from holonet.viz.repr import code_html, report_html, tiling_html
+from holonet.viz.style import PALETTE, SEQUENTIAL, figure_style, layer_colors
+
+__all__ = [
+    "PALETTE",
+    "SEQUENTIAL",
+    "code_html",
+    "explorer",
+    "explorer_html",
+    "figure_style",
+    "layer_colors",
+    "report_html",
+    "tiling_html",
+]
