@@ -1,0 +1,394 @@
+"""Hyperbolic {p,q} tilings (and the pentahexagonal 5.6.5.6 tiling) grown in layers.
+
+A tiling is a combinatorial graph with ordered legs: every tile knows its edges in
+counter-clockwise order, and for each edge the neighbouring tile and the edge index
+on the neighbour's side (or ``None`` on the boundary of the finite patch). It also
+carries exact Poincaré-disk coordinates. Codes, attention trees and figures are
+*fills* of this geometry.
+
+Tile 0 is the centre; ``layers`` counts rings including the centre tile.
+Two layer conventions exist in the literature (see ``theory/tilings.md``):
+
+``"vertex"``
+    layer ``L+1`` = tiles sharing a *vertex* with layer ``L`` (HaPPY's pentagon-code
+    pictures, hypertiling's SRS/DUN07 kernels): {5,4} gives 1, 10, 40, 150, 560.
+``"edge"``
+    layer ``L+1`` = tiles sharing an *edge* with layer ``L`` (hypertiling's GR/GRC
+    kernels): {5,4} gives 1, 5, 15, 40, 105.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, overload
+
+import numpy as np
+
+from holonet._options import check_int, check_option
+from holonet.geometry import _build
+from holonet.geometry.poincare import circumradius
+
+if TYPE_CHECKING:  # pragma: no cover
+    import networkx
+
+__all__ = ["CONVENTIONS", "DEFAULT_MAX_TILES", "HyperbolicTiling", "Tile"]
+
+#: Valid layer conventions.
+CONVENTIONS: tuple[str, ...] = ("vertex", "edge")
+#: Default limit on the number of tiles (raise it with ``max_tiles=``).
+DEFAULT_MAX_TILES = 5_000_000
+
+_KIND_NAMES = {5: "pentagon", 6: "hexagon"}
+
+
+def _kind(p: int) -> str:
+    return _KIND_NAMES.get(p, f"{p}-gon")
+
+
+@dataclass(frozen=True)
+class Tile:
+    """A read-only view of one tile of a :class:`HyperbolicTiling`.
+
+    Edge ``e`` joins vertices ``e`` and ``e + 1 (mod n_edges)``; edges are in
+    counter-clockwise order.
+
+    Examples
+    --------
+    >>> t = HyperbolicTiling(5, 4, 2)
+    >>> tile = t.tiles[0]
+    >>> tile.layer, tile.kind, tile.n_edges
+    (1, 'pentagon', 5)
+    >>> len(tile.vertices)
+    5
+    """
+
+    tiling: HyperbolicTiling
+    index: int
+
+    @property
+    def layer(self) -> int:
+        """1-based layer (the centre tile has layer 1)."""
+        return int(self.tiling.layer_index[self.index])
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges (= vertices) of this tile."""
+        return int(self.tiling.n_edges_array[self.index])
+
+    @property
+    def kind(self) -> str:
+        """``'pentagon'``, ``'hexagon'`` or ``'{p}-gon'``."""
+        return _kind(self.n_edges)
+
+    @property
+    def neighbors(self) -> tuple[int | None, ...]:
+        """Neighbouring tile across each edge (``None`` on the patch boundary)."""
+        row = self.tiling.neighbor_array[self.index, : self.n_edges]
+        return tuple(None if x < 0 else int(x) for x in row)
+
+    @property
+    def neighbor_edges(self) -> tuple[int | None, ...]:
+        """For each edge, the index of the same edge on the neighbour's side."""
+        row = self.tiling.neighbor_edge_array[self.index, : self.n_edges]
+        return tuple(None if x < 0 else int(x) for x in row)
+
+    @property
+    def center(self) -> complex:
+        """Hyperbolic centre of the tile in the Poincaré disk."""
+        return complex(self.tiling.centers[self.index])
+
+    @property
+    def vertices(self) -> np.ndarray:
+        """Vertex positions in the Poincaré disk, shape ``(n_edges,)``, CCW."""
+        return self.tiling.tile_vertices(self.index)
+
+    def __repr__(self) -> str:
+        return (f"Tile(index={self.index}, layer={self.layer}, kind={self.kind!r}, "
+                f"neighbors={self.neighbors})")
+
+
+class _TileSequence(Sequence[Tile]):
+    """Lazy sequence of :class:`Tile` views (no per-tile objects are stored)."""
+
+    def __init__(self, tiling: HyperbolicTiling) -> None:
+        self._tiling = tiling
+
+    def __len__(self) -> int:
+        return self._tiling.n_tiles
+
+    @overload
+    def __getitem__(self, i: int) -> Tile: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Tile]: ...
+
+    def __getitem__(self, i: int | slice) -> Tile | list[Tile]:
+        if isinstance(i, slice):
+            return [Tile(self._tiling, j) for j in range(*i.indices(len(self)))]
+        n = len(self)
+        j = int(i)
+        if j < 0:
+            j += n
+        if not 0 <= j < n:
+            raise IndexError(f"tile index {i} out of range for a tiling of {n} tiles")
+        return Tile(self._tiling, j)
+
+    def __iter__(self) -> Iterator[Tile]:
+        for j in range(len(self)):
+            yield Tile(self._tiling, j)
+
+
+def _berlekamp_massey(seq: list[int]) -> list[Any]:
+    """Shortest linear recurrence ``s[n] = sum c[k] s[n-1-k]`` (exact, over the rationals)."""
+    from fractions import Fraction
+
+    s = [Fraction(x) for x in seq]
+    c: list[Fraction] = [Fraction(1)]
+    b: list[Fraction] = [Fraction(1)]
+    ell, m, bb = 0, 1, Fraction(1)
+    for n in range(len(s)):
+        d = s[n] + sum(c[i] * s[n - i] for i in range(1, ell + 1))
+        if d == 0:
+            m += 1
+            continue
+        coef = d / bb
+        t = list(c)
+        c = c + [Fraction(0)] * max(0, len(b) + m - len(c))
+        for i, bi in enumerate(b):
+            c[i + m] -= coef * bi
+        if 2 * ell <= n:
+            ell, b, bb, m = n + 1 - ell, t, d, 1
+        else:
+            m += 1
+    return [-x for x in c[1:ell + 1]]
+
+
+def _predict_sizes(q: int, ps: list[int], convention: str, pmax: int,
+                   angles: dict[int, float] | None) -> list[int]:
+    """Layer sizes for ``len(ps)`` layers, extrapolated from the first layers.
+
+    The first layers are built combinatorially (cheap, no coordinates) while the
+    patch is small; the boundary evolves by a finite substitution rule, so the layer
+    sizes obey a linear recurrence, found exactly by Berlekamp-Massey and used to
+    extrapolate (in exact integer arithmetic) without building anything large.
+    """
+    small = _build.build(q, ps, convention, pmax, angles, coords=False, stop_at=20_000)
+    sizes = [lay.n for lay in small.layers]
+    if len(sizes) == len(ps):
+        return sizes
+    rec = _berlekamp_massey(sizes[1:])
+    out = list(sizes)
+    while len(out) < len(ps):
+        nxt = sum(ck * out[-1 - k] for k, ck in enumerate(rec))
+        out.append(int(nxt))
+    return out
+
+
+class HyperbolicTiling:
+    """A finite patch of the regular hyperbolic {p,q} tiling, grown in layers.
+
+    Parameters
+    ----------
+    p, q : int
+        Schläfli symbol: ``p``-gons, ``q`` around each vertex; hyperbolic iff
+        ``(p - 2)(q - 2) > 4``.
+    layers : int
+        Number of rings *including* the centre tile (``layers=1`` is the centre
+        tile alone; hypertiling's ``n``).
+    convention : {"vertex", "edge"}
+        ``"vertex"``: layer ``L+1`` is every tile sharing a vertex with layer ``L``;
+        ``"edge"``: every tile sharing an edge with layer ``L``.
+    max_tiles : int
+        Refuse (``ValueError`` stating the predicted count) to build more tiles.
+
+    Attributes
+    ----------
+    n_tiles, layers, layer_sizes, convention, tiles, boundary_edges, n_boundary,
+    bonds, centers, neighbor_array, neighbor_edge_array, layer_index, n_edges_array
+
+    Examples
+    --------
+    >>> t = HyperbolicTiling(5, 4, 3)
+    >>> t.layer_sizes, t.n_tiles, t.n_boundary
+    ([1, 10, 40], 51, 95)
+    >>> HyperbolicTiling(5, 4, 3, convention="edge").layer_sizes
+    [1, 5, 15]
+    >>> t.tiles[0].neighbors
+    (1, 3, 5, 7, 9)
+    """
+
+    p: int | None
+    q: int
+    symbol: str
+    convention: str
+
+    def __init__(self, p: int, q: int, layers: int, convention: str = "vertex", *,
+                 max_tiles: int = DEFAULT_MAX_TILES) -> None:
+        p = check_int("p", p, minimum=3)
+        q = check_int("q", q, minimum=3)
+        if (p - 2) * (q - 2) <= 4:
+            geom = "Euclidean" if (p - 2) * (q - 2) == 4 else "spherical"
+            raise ValueError(f"{{{p},{q}}} is a {geom} tiling, not hyperbolic; "
+                             "need (p - 2)(q - 2) > 4, e.g. {5,4} or {7,3}")
+        self._init(q, [p] * check_int("layers", layers, minimum=1), convention, None,
+                   f"{{{p},{q}}}", max_tiles)
+        self.p = p
+
+    @classmethod
+    def pentahexagonal(cls, layers: int, *, max_tiles: int = DEFAULT_MAX_TILES
+                       ) -> HyperbolicTiling:
+        """The semi-regular 5.6.5.6 tiling (two pentagons, two hexagons at each vertex).
+
+        Centre pentagon; layers by edge-graph distance from the centre, so layer
+        ``L`` (1-based) holds pentagons for odd ``L`` and hexagons for even ``L``
+        (HaPPY's pentagon-hexagon code, arXiv:1503.06237 Sec. 5.6).
+
+        Examples
+        --------
+        >>> t = HyperbolicTiling.pentahexagonal(3)
+        >>> t.layer_sizes, t.tiles[1].kind, t.tiles[6].kind
+        ([1, 5, 20], 'hexagon', 'pentagon')
+        """
+        layers = check_int("layers", layers, minimum=1)
+        # equal side lengths with angles alpha (pentagon) + beta (hexagon) = pi:
+        # cos(pi/5)/sin(alpha/2) = cos(pi/6)/cos(alpha/2)
+        alpha = 2 * math.atan(math.cos(math.pi / 5) / math.cos(math.pi / 6))
+        angles = {5: alpha, 6: math.pi - alpha}
+        self = cls.__new__(cls)
+        self._init(4, [5 if i % 2 == 0 else 6 for i in range(layers)], "edge", angles,
+                   "5.6.5.6", max_tiles)
+        self.p = None
+        return self
+
+    # construction -------------------------------------------------------------------
+    def _init(self, q: int, ps: list[int], convention: str,
+              angles: dict[int, float] | None, symbol: str, max_tiles: int) -> None:
+        self.convention = check_option("layer convention", convention, CONVENTIONS)
+        max_tiles = check_int("max_tiles", max_tiles, minimum=1)
+        self.q = q
+        self.symbol = symbol
+        self._angles = angles
+        pmax = max(ps)
+        predicted = _predict_sizes(q, ps, self.convention, pmax, angles)
+        total = sum(predicted)
+        if total > max_tiles:
+            raise ValueError(
+                f"{symbol} tiling with layers={len(ps)} ({self.convention} convention) would "
+                f"have {total:,} tiles, above max_tiles={max_tiles:,}; use fewer layers or "
+                "pass a larger max_tiles")
+        built = _build.build(q, ps, self.convention, pmax, angles)
+        lays = built.layers
+        self.layers = len(lays)
+        self.layer_sizes: list[int] = [lay.n for lay in lays]
+        self.n_tiles = sum(self.layer_sizes)
+        self.neighbor_array: np.ndarray = np.concatenate([lay.nb for lay in lays])
+        self.neighbor_edge_array: np.ndarray = np.concatenate([lay.ne for lay in lays])
+        self.centers: np.ndarray = np.concatenate([lay.center for lay in lays])
+        self._phases = np.concatenate([lay.phase for lay in lays])
+        self.layer_index: np.ndarray = np.repeat(np.arange(1, self.layers + 1),
+                                                 self.layer_sizes)
+        self.n_edges_array: np.ndarray = np.repeat(np.array([lay.p for lay in lays]),
+                                                   self.layer_sizes)
+        self.boundary_array: np.ndarray = np.stack([built.bt, built.be], axis=1)
+        self.tiles: Sequence[Tile] = _TileSequence(self)
+        self._radii = {p: circumradius(p, angles[p] if angles else 2 * math.pi / q)
+                       for p in set(ps)}
+
+    # basic properties ---------------------------------------------------------------
+    @property
+    def n_boundary(self) -> int:
+        """Number of boundary edges (dangling legs) of the patch."""
+        return int(self.boundary_array.shape[0])
+
+    @cached_property
+    def boundary_edges(self) -> list[tuple[int, int]]:
+        """Boundary edges ``(tile, edge)`` in counter-clockwise order around the disk."""
+        return [(int(t), int(e)) for t, e in self.boundary_array]
+
+    @cached_property
+    def bonds(self) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        """Internal edges ``((t1, e1), (t2, e2))`` with ``t1 < t2``, sorted."""
+        b = self.bond_array
+        return [((int(a), int(x)), (int(c), int(y))) for a, x, c, y in b]
+
+    @cached_property
+    def bond_array(self) -> np.ndarray:
+        """Internal edges as an ``(n_bonds, 4)`` int array of rows ``t1, e1, t2, e2``."""
+        t, e = np.nonzero(self.neighbor_array >= 0)
+        other = self.neighbor_array[t, e]
+        keep = t < other
+        t, e = t[keep], e[keep]
+        return np.stack([t, e, self.neighbor_array[t, e], self.neighbor_edge_array[t, e]],
+                        axis=1).astype(np.int64)
+
+    @property
+    def n_bonds(self) -> int:
+        """Number of internal edges."""
+        return int(self.bond_array.shape[0])
+
+    def tile_vertices(self, index: int) -> np.ndarray:
+        """Poincaré-disk vertices of tile ``index`` (CCW; edge ``e`` joins ``e``, ``e+1``)."""
+        n = int(self.n_edges_array[index])
+        k = np.arange(n)
+        ref = self._radii[n] * np.exp(1j * (2 * np.pi * k / n - np.pi / n))
+        c, u = self.centers[index], self._phases[index]
+        w = u * ref
+        return np.asarray((w + c) / (1 + np.conj(c) * w))
+
+    @cached_property
+    def vertex_array(self) -> np.ndarray:
+        """All tile vertices, shape ``(n_tiles, max n_edges)``, NaN-padded."""
+        pmax = int(self.n_edges_array.max())
+        out = np.full((self.n_tiles, pmax), np.nan + 0j)
+        for n in np.unique(self.n_edges_array):
+            sel = np.flatnonzero(self.n_edges_array == n)
+            k = np.arange(n)
+            ref = self._radii[int(n)] * np.exp(1j * (2 * np.pi * k / n - np.pi / n))
+            c = self.centers[sel, None]
+            w = self._phases[sel, None] * ref[None, :]
+            out[sel, :n] = (w + c) / (1 + np.conj(c) * w)
+        return out
+
+    def kinds(self) -> list[str]:
+        """Kind of every tile (``'pentagon'``, ``'hexagon'``, ``'{p}-gon'``)."""
+        return [_kind(int(n)) for n in self.n_edges_array]
+
+    def to_networkx(self) -> networkx.Graph:
+        """The tile adjacency graph.
+
+        Nodes are tile indices with attributes ``layer``, ``kind``, ``n_edges`` and
+        ``center``; each edge carries ``edges={t1: e1, t2: e2}`` (the edge index on
+        each side) and ``bond=((t1, e1), (t2, e2))`` with ``t1 < t2``.
+
+        Examples
+        --------
+        >>> g = HyperbolicTiling(5, 4, 2).to_networkx()
+        >>> g.number_of_nodes(), g.edges[0, 1]["edges"]
+        (11, {0: 0, 1: 0})
+        """
+        import networkx as nx
+
+        g = nx.Graph()
+        kinds = self.kinds()
+        for i in range(self.n_tiles):
+            g.add_node(i, layer=int(self.layer_index[i]), kind=kinds[i],
+                       n_edges=int(self.n_edges_array[i]), center=complex(self.centers[i]))
+        for (t1, e1), (t2, e2) in self.bonds:
+            g.add_edge(t1, t2, edges={t1: e1, t2: e2}, bond=((t1, e1), (t2, e2)))
+        return g
+
+    def __len__(self) -> int:
+        return self.n_tiles
+
+    def __repr__(self) -> str:
+        return (f"HyperbolicTiling({self.symbol}, layers={self.layers}, "
+                f"convention={self.convention!r}, n_tiles={self.n_tiles}, "
+                f"n_boundary={self.n_boundary})")
+
+    def _repr_html_(self) -> str:
+        from holonet.viz.repr import tiling_html  # lazy: the one allowed upward import
+
+        return str(tiling_html(self))
