@@ -68,12 +68,14 @@ _LABEL_MODES = ("auto", "all", "active")
 
 # --------------------------------------------------------------------------- inputs
 
-def as_record(obj: Any) -> Any:
+def as_record(obj: Any, inputs: Sequence[Any] | None = None) -> Any:
     """The :class:`AttentionRecord` behind ``obj``.
 
     Accepts an ``AttentionRecord``, an object with a ``.record()`` or
-    ``.attention_record()`` method (the introspection hooks of :mod:`holonet.nn`),
-    or the JSON text / path of a record written by ``AttentionRecord.to_json``.
+    ``.attention_record()`` method, a torch model containing holonet attention
+    layers together with ``inputs`` (recorded by one forward pass of
+    :func:`holonet.nn.record_attention`), or the JSON text / path of a record
+    written by ``AttentionRecord.to_json``.
 
     Examples
     --------
@@ -99,6 +101,10 @@ def as_record(obj: Any) -> Any:
                 raise TypeError(f"{type(obj).__name__}.{method}() returned "
                                 f"{type(rec).__name__}, not an AttentionRecord")
             return rec
+    if inputs is not None:
+        from holonet.nn import record_attention
+
+        return record_attention(obj, *inputs)
     if isinstance(obj, Path) or (isinstance(obj, str) and not obj.lstrip().startswith("{")):
         return AttentionRecord.from_json(Path(obj).read_text())
     if isinstance(obj, str):
@@ -162,13 +168,13 @@ def ring_layout(ring: Sequence[int], angle: Sequence[float] | None = None
     return x, y, [float(v) for v in radii]
 
 
-def _attention_payload(rec: Any, k: int, labels: str) -> dict[str, Any]:
+def _attention_payload(rec: Any, k: int | None, labels: str) -> dict[str, Any]:
     n = rec.n_tokens
     if n == 0:
         raise ValueError("the attention record has no tokens")
     if not rec.maps:
         raise ValueError("the attention record has no attention maps (call record.add(...))")
-    check_int("k", k, minimum=1, maximum=n)
+    k = min(3, n) if k is None else check_int("k", k, minimum=1, maximum=n)
     angle = rec.meta.get("angle") if isinstance(rec.meta, dict) else None
     if angle is not None and len(angle) != n:
         raise ValueError(f"record.meta['angle'] must have one angle per token ({n}); "
@@ -325,9 +331,10 @@ def _json_for_script(payload: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int = 3,
+def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int | None = None,
                   title: str | None = None, max_interval: int | None = None,
-                  labels: str = "auto", wedge_fn: WedgeFn | None = None) -> str:
+                  labels: str = "auto", wedge_fn: WedgeFn | None = None,
+                  inputs: Sequence[Any] | None = None) -> str:
     """The explorer page as a string (see :func:`explorer`, which writes it)."""
     import html as _html
 
@@ -342,7 +349,7 @@ def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int = 3,
         raise ValueError("explorer needs an attention record (or model) or a code")
     attention = None
     if model_or_record is not None:
-        rec = as_record(model_or_record)
+        rec = as_record(model_or_record, inputs)
         attention = _attention_payload(rec, k, labels)
     code_data = _code_payload(code, max_interval, wedge_fn) if code is not None else None
     if title is None:
@@ -363,17 +370,19 @@ def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int = 3,
     return before + _json_for_script(payload) + after
 
 
-def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int = 3,
+def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int | None = None,
              title: str | None = None, max_interval: int | None = None,
-             labels: str = "auto", wedge_fn: WedgeFn | None = None) -> Path:
+             labels: str = "auto", wedge_fn: WedgeFn | None = None,
+             inputs: Sequence[Any] | None = None) -> Path:
     """Write the interactive radial explorer to ``path`` (one self-contained HTML file).
 
     Parameters
     ----------
     model_or_record
         An :class:`~holonet.attention.record.AttentionRecord`, an object with a
-        ``.record()`` / ``.attention_record()`` method, a record's JSON (text or
-        path), or a HaPPY code (then the page opens in code mode); ``None`` with
+        ``.record()`` / ``.attention_record()`` method, a torch model with holonet
+        attention layers (with ``inputs``), a record's JSON (text or path), or a
+        HaPPY code (then the page opens in code mode); ``None`` with
         ``code=`` for a code-only page.
     path
         Output file; written atomically.
@@ -381,7 +390,8 @@ def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int
         A HaPPY code (``.tiling``, ``.stabilizer_code``, ``.boundary_legs``,
         ``.bulk_legs``, ``.tile_legs``) adding the entanglement-wedge mode.
     k
-        Initial number of keys highlighted per query (adjustable in the page).
+        Initial number of keys highlighted per query (adjustable in the page;
+        default ``min(3, n_tokens)``).
     title
         Page title (default from the record's ``meta['model']`` or the code).
     max_interval
@@ -394,6 +404,9 @@ def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int
         ``wedge_fn(code, region) -> {'greedy', 'exact', 'cgreedy', 'cexact'}``
         (lists of bulk leg names) replacing
         :func:`holonet.verify.complementary_recovery`.
+    inputs
+        Positional inputs of one forward pass of a torch model passed as
+        ``model_or_record``, recorded by :func:`holonet.nn.record_attention`.
 
     Returns
     -------
@@ -410,7 +423,8 @@ def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int
     '.html'
     """
     text = explorer_html(model_or_record, code=code, k=k, title=title,
-                         max_interval=max_interval, labels=labels, wedge_fn=wedge_fn)
+                         max_interval=max_interval, labels=labels, wedge_fn=wedge_fn,
+                         inputs=inputs)
     target = Path(path)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")

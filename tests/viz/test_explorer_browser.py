@@ -52,7 +52,7 @@ def _classed(driver: Any, cls: str) -> list[int]:
 def _column_top_k(a: np.ndarray, key: int, k: int) -> list[int]:
     col = a[:, key]
     order = np.lexsort((np.arange(col.size), -col))
-    return sorted(int(i) for i in order[:k])
+    return sorted(int(i) for i in order[:k] if col[i] > 0)
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,8 @@ from typing import Any
 
 from holonet._io import atomic_path
 
-__all__ = ["FORMATS", "FigureSpec", "register_figure", "registry", "render", "render_all"]
+__all__ = ["FORMATS", "FigureSpec", "expected_files", "missing_needs", "register_figure",
+           "registry", "render", "render_all"]
 
 #: File formats written for every figure (both vector).
 FORMATS: tuple[str, ...] = ("svg", "pdf")
@@ -92,35 +93,85 @@ def _save(fig: Any, outdir: Path, name: str) -> list[Path]:
     return paths
 
 
+def _unknown(name: str, reg: dict[str, FigureSpec]) -> ValueError:
+    valid = ", ".join(repr(n) for n in reg) or "(none registered)"
+    return ValueError(f"unknown figure {name!r}; expected one of {valid}")
+
+
+def missing_needs(name: str) -> list[str]:
+    """Optional modules figure ``name`` needs that are not installed."""
+    reg = registry()
+    if name not in reg:
+        raise _unknown(name, reg)
+    return [mod for mod in reg[name].needs if importlib.util.find_spec(mod) is None]
+
+
+def expected_files() -> set[str]:
+    """File names ``holonet figures`` writes: ``<name>.<fmt>`` for every registered figure.
+
+    Examples
+    --------
+    >>> all(f.rsplit(".", 1)[1] in FORMATS for f in expected_files())
+    True
+    """
+    return {f for spec in registry().values() for f in spec.filenames()}
+
+
 def render(name: str, outdir: str | Path = "figures", *, quick: bool = False) -> list[Path]:
     """Draw figure ``name`` and write its files into ``outdir``; returns the paths.
 
-    Raises ``ValueError`` naming the valid figures if ``name`` is unknown.
+    Warnings raised while drawing or saving are errors (a figure that warns is a
+    figure with a defect). Raises ``ValueError`` naming the valid figures if
+    ``name`` is unknown, and if a module in the figure's ``needs`` is missing.
     """
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
     from holonet.viz.style import figure_style
 
     reg = registry()
     if name not in reg:
-        raise ValueError(f"unknown figure {name!r}; expected one of "
-                         + ", ".join(repr(n) for n in reg))
+        raise _unknown(name, reg)
     spec = reg[name]
-    for mod in spec.needs:
-        if importlib.util.find_spec(mod) is None:
-            raise ValueError(f"figure {name!r} needs the optional module {mod!r}")
+    missing = missing_needs(name)
+    if missing:
+        raise ValueError(f"figure {name!r} needs the optional module {missing[0]!r}")
     outdir = Path(outdir)
     with figure_style(), warnings.catch_warnings():
         warnings.simplefilter("error")  # a figure that warns is a figure with a defect
-        fig = spec.func(quick=quick)
-        return _save(fig, outdir, name)
+        fig = None
+        try:
+            fig = spec.func(quick=quick)
+            if not isinstance(fig, Figure):
+                raise TypeError(f"figure function for {name!r} must return a matplotlib "
+                                f"Figure; got {type(fig).__name__}")
+            return _save(fig, outdir, name)
+        finally:
+            if isinstance(fig, Figure):
+                plt.close(fig)
 
 
 def render_all(outdir: str | Path = "figures", *, quick: bool = False,
                only: list[str] | None = None, progress: bool = True) -> list[Path]:
-    """Render every registered figure (or those in ``only``); returns all written paths."""
+    """Render every registered figure (or those in ``only``); returns all written paths.
+
+    Names are checked before anything is drawn; figures whose optional modules
+    are missing are skipped with a message.
+    """
     from tqdm.auto import tqdm
 
-    names = list(registry()) if not only else list(only)
+    reg = registry()
+    names = list(reg) if not only else list(dict.fromkeys(only))
+    for name in names:
+        if name not in reg:
+            raise _unknown(name, reg)
     paths: list[Path] = []
-    for name in tqdm(names, desc="figures", disable=not progress):
+    bar = tqdm(names, desc="figures", disable=not progress)
+    for name in bar:
+        missing = missing_needs(name)
+        if missing:
+            tqdm.write(f"skipping figure {name!r}: needs {', '.join(missing)}")
+            continue
+        bar.set_postfix_str(name)
         paths += render(name, outdir, quick=quick)
     return paths

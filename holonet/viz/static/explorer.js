@@ -170,7 +170,9 @@
     var act = state.hover !== null ? state.hover : state.focus;
     state.active = act;
     state.highlighted = (act !== null && m) ? topKOf(m[act], state.k) : [];
-    state.attendedBy = (act !== null && m) ? topKOf(column(m, act), state.k) : [];
+    // context: the queries attending most to the active token (zero weights are no context)
+    state.attendedBy = (act !== null && m) ? topKOf(column(m, act), state.k)
+      .filter(function (q) { return m[q][act] > 0; }) : [];
     state.pinTargets = {};
     state.pinned.forEach(function (p) { state.pinTargets[p] = m ? topKOf(m[p], state.k) : []; });
     var hl = {}, ab = {}, pt = {}, pn = {};

@@ -1,0 +1,124 @@
+"""The explorer page as data: inputs accepted, layout, payload, self-containedness."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from holonet.attention.record import AttentionRecord
+from holonet.viz.explorer import as_record, explorer, explorer_html, ring_layout
+
+
+def _payload(page: str) -> dict[str, Any]:
+    m = re.search(r'<script type="application/json" id="holonet-data">(.*?)</script>', page,
+                  flags=re.S)
+    assert m is not None
+    return json.loads(m.group(1))
+
+
+def test_page_is_self_contained(toy_record: Any, tmp_path: Path) -> None:
+    page = explorer(toy_record, tmp_path / "e.html").read_text()
+    assert "<script src" not in page and "<link" not in page and "@import" not in page
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", page))
+    assert urls <= {"http://www.w3.org/2000/svg"}, urls
+    assert "default-src 'none'" in page          # CSP: the page cannot fetch anything
+    assert (tmp_path / "e.html").stat().st_mode & 0o444 == 0o444
+    assert [p.name for p in tmp_path.iterdir()] == ["e.html"]
+
+
+def test_payload_keeps_full_precision(toy_record: Any) -> None:
+    data = _payload(explorer_html(toy_record))["attention"]
+    for (layer, head), a in toy_record.maps.items():
+        got = np.array(data["maps"][f"{layer},{head}"])
+        assert np.array_equal(got, a)  # exact: ties and near-ties rank as in Python
+    assert data["tokens"] == toy_record.tokens and data["layers"] == [0, 1]
+    assert data["heads"] == {"0": [0, 1], "1": [0, 1]}
+    assert data["ring_names"] == ["core", "ring 1", "ring 2", "boundary"]
+
+
+def test_hostile_labels_stay_inert(tmp_path: Path) -> None:
+    rec = AttentionRecord(tokens=["</script><script>alert(1)</script>", "<b>&"],
+                          ring=np.array([0, 1]), meta={"model": "<i>m</i>"})
+    rec.add(0, 0, np.eye(2))
+    page = explorer_html(rec)
+    assert page.count("</script>") == 2          # only the page's own two script blocks
+    assert _payload(page)["attention"]["tokens"][0].startswith("</script>")
+    assert "<title>holonet explorer: &lt;i&gt;m&lt;/i&gt;</title>" in page
+
+
+def test_ring_layout_core_inside_boundary_outside() -> None:
+    ring = [0, 1, 1, 1, 2, 2, 2, 2, 2, 2]
+    x, y, radii = ring_layout(ring)
+    r = np.hypot(x, y)
+    assert radii == [0.0, 0.5, 1.0]
+    assert np.allclose(r, [radii[i] for i in ring])
+    # tokens of a ring are evenly spread
+    ang = np.sort(np.arctan2(y[4:], x[4:]))
+    assert np.allclose(np.diff(ang), 2 * np.pi / 6)
+    # several core tokens: the core gets its own small ring
+    _, _, radii2 = ring_layout([0, 0, 1, 1])
+    assert radii2 == [0.5, 1.0]
+
+
+def test_as_record_accepts_models_and_json(toy_record: Any, tmp_path: Path) -> None:
+    class Model:
+        def attention_record(self) -> AttentionRecord:
+            return toy_record
+
+    assert as_record(Model()) is toy_record
+    path = tmp_path / "rec.json"
+    path.write_text(toy_record.to_json())
+    for source in (path, str(path), path.read_text()):
+        rec = as_record(source)
+        assert rec.tokens == toy_record.tokens and rec.layers == toy_record.layers
+
+    class Bad:
+        def record(self) -> int:
+            return 3
+
+    with pytest.raises(TypeError, match=r"Bad.record\(\) returned int"):
+        as_record(Bad())
+    with pytest.raises(TypeError, match="got float"):
+        as_record(1.5)
+
+
+def test_bad_arguments_name_the_problem(toy_record: Any, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="k must be <= 29"):
+        explorer(toy_record, tmp_path / "x.html", k=30)
+    with pytest.raises(ValueError, match="unknown label mode 'some'"):
+        explorer(toy_record, tmp_path / "x.html", labels="some")
+    empty = AttentionRecord(tokens=["a"], ring=np.array([0]))
+    with pytest.raises(ValueError, match="no attention maps"):
+        explorer(empty, tmp_path / "x.html")
+    with pytest.raises(ValueError, match="needs an attention record"):
+        explorer_html(None)
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_explore_cli_record(toy_record: Any, tmp_path: Path,
+                            capsys: pytest.CaptureFixture[str]) -> None:
+    from holonet.cli import main
+
+    src = tmp_path / "rec.json"
+    src.write_text(toy_record.to_json())
+    out = tmp_path / "page.html"
+    assert main(["explore", "record", str(src), "-k", "4", "-o", str(out)]) == 0
+    assert _payload(out.read_text())["attention"]["k"] == 4
+    assert main(["explore", "record", str(tmp_path / "missing.json")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_explorer_records_a_torch_model(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from holonet.viz._explore_cli import demo_record
+
+    rec = demo_record(rings=(1, 3), tokens=12, heads=2, blocks=2, seed=0)
+    assert isinstance(rec, AttentionRecord)
+    data = _payload(explorer_html(rec))["attention"]
+    assert data["ring_names"][0] == "core" and data["ring_names"][-1] == "boundary"
+    assert len(data["tokens"]) == 1 + 3 + 12 and len(data["layers"]) == 2
