@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from holonet.attention.hsa import dense_flops, hsa, hsa_dense, hsa_flops, hsa_matrix
+from holonet.attention.mera import mera_attention, mera_blocks, mera_matrix
 from holonet.attention.record import AttentionRecord
 from holonet.attention.tree import Tree
 
@@ -14,4 +15,7 @@ __all__ = [
     "hsa_dense",
     "hsa_flops",
     "hsa_matrix",
+    "mera_attention",
+    "mera_blocks",
+    "mera_matrix",
 ]

@@ -132,7 +132,7 @@ def hsa(q: Any, k: Any, v: Any, tree: Tree, include_self: bool = True,
     k3 = do("reshape", k, (-1, n, d))
     v3 = do("reshape", v, (-1, n, v.shape[-1]))
     if tree.branching is not None:
-        out = _hsa_windows(q3, k3, v3, tree.branching, n, include_self, valid)
+        out = _window_dp(q3, k3, v3, tree.branching, n, include_self, valid)
     else:
         out = _hsa_general(q3, k3, v3, tree, include_self, valid)
     return do("reshape", out, lead + (n, v.shape[-1]))
@@ -160,11 +160,22 @@ def hsa_matrix(q: Any, k: Any, tree: Tree, include_self: bool = True,
     valid = _valid_keys(key_padding_mask, lead, n, q)
     q3 = do("reshape", q, (-1, n, d)) * scale
     k3 = do("reshape", k, (-1, n, d))
+    a = _block_matrix(q3, k3, tree, tree.block_index(), include_self, valid)
+    return do("reshape", a, lead + (n, n))
+
+
+def _block_matrix(q3: Any, k3: Any, tree: Tree, blocks: tuple[np.ndarray, np.ndarray],
+                  include_self: bool, valid: Any) -> Any:
+    """Row-stochastic ``(B, N, N)`` matrix tying weights within the given blocks.
+
+    ``blocks = (level, node)`` from :meth:`Tree.block_index`; ``q3`` is pre-scaled.
+    """
+    n = q3.shape[1]
     ksum, cnt = _bottom_up_general(k3, None, tree, valid)
     kbar = do("concatenate", [ks / _ops.at_least_one(c)[..., None]
                               for ks, c in zip(ksum, cnt)], axis=1)
     offsets = np.cumsum([0] + tree.level_sizes)
-    level, node = tree.block_index()
+    level, node = blocks
     gid = offsets[level] + node
     scores_all = q3 @ _ops.swap_last(kbar)                    # (B, N, n_nodes)
     rows = np.broadcast_to(np.arange(n)[:, None], (n, n))
@@ -180,8 +191,7 @@ def hsa_matrix(q: Any, k: Any, tree: Tree, include_self: bool = True,
     w = do("exp", s - m[..., None])
     z = do("sum", w, axis=-1)
     z = do("where", z > 0, z, 1.0)
-    a = w / z[..., None]
-    return do("reshape", a, lead + (n, n))
+    return w / z[..., None]
 
 
 def hsa_dense(q: Any, k: Any, v: Any, tree: Tree, include_self: bool = True,
@@ -233,16 +243,33 @@ def dense_flops(n: int, d: int, dv: int | None = None) -> int:
 # the regular window tree: reshapes and batched matmuls only
 
 
-def _hsa_windows(q: Any, k: Any, v: Any, branching: tuple[int, ...], n: int,
-                 include_self: bool, valid: Any) -> Any:
-    """DP on ``Tree.fixed_windows``: leaves padded to ``prod(branching)``, no gathers."""
+def _neighbourhood(x: Any, radius: int) -> Any:
+    """``(B, n, b, ...)`` children per node -> ``(B, n, (2r+1)b, ...)`` children of nodes
+    ``P - r .. P + r`` (out-of-range nodes are zero: empty)."""
+    if radius == 0:
+        return x
+    bsz, n = x.shape[0], x.shape[1]
+    pad = _ops.zeros((bsz, radius) + tuple(x.shape[2:]), x)
+    xp = do("concatenate", [pad, x, pad], axis=1)
+    return do("concatenate", [xp[:, s:s + n] for s in range(2 * radius + 1)], axis=2)
+
+
+def _window_dp(q: Any, k: Any, v: Any, branching: tuple[int, ...], n: int,
+               include_self: bool, valid: Any, radius: int = 0) -> Any:
+    """DP on ``Tree.fixed_windows``: leaves padded to ``prod(branching)``, no gathers.
+
+    At level ``l`` a query sees the children of the level-``l`` nodes within
+    ``radius`` of its own ancestor, minus the children within ``radius`` of its
+    level-``(l-1)`` ancestor (already resolved one level finer). ``radius = 0``
+    is HSA (siblings of ancestors); ``radius = 1`` is the MERA causal cone.
+    """
     bsz, _, d = q.shape
     dv = v.shape[-1]
     n_pad = int(np.prod(branching))
     q = _ops.pad_rows(q, n_pad - n)
     k = _ops.pad_rows(k, n_pad - n)
     v = _ops.pad_rows(v, n_pad - n)
-    if valid is None and n_pad == n:
+    if valid is None and n_pad == n and radius == 0:
         cnt0 = None                                   # every key counts: structural sizes
     else:
         base = np.zeros((1, n_pad))
@@ -263,33 +290,42 @@ def _hsa_windows(q: Any, k: Any, v: Any, branching: tuple[int, ...], n: int,
         cnts.append(None if c is None else do("sum", do("reshape", c, (c.shape[0], nodes, b)),
                                                  axis=2))
         sizes.append(sizes[-1] * b)
-    # top-down: scores of every leaf against the children of each of its ancestors
+    width = 2 * radius + 1
+    # top-down: scores of every leaf against the children in its window at each level
     scores = []
+    kids_v, kids_c = [], []
     span = 1                                          # leaves per child node
     for lvl, b in enumerate(branching):
         n_par = n_pad // (span * b)
-        if lvl == 0:
-            kc = do("reshape", k, (bsz, n_par, b, d))
-        else:
-            kc = do("reshape", ksums[lvl], (bsz, n_par, b, d))
-            if cnts[lvl] is None:
-                kc = kc * (1.0 / span)
-            else:  # mean keys from the true counts
-                c = cnts[lvl]
-                inv = 1.0 / _ops.at_least_one(c)
-                kc = kc * do("reshape", inv, (c.shape[0], n_par, b))[..., None]
+        kc = do("reshape", ksums[lvl], (bsz, n_par, b, d))
+        if cnts[lvl] is None:
+            kc = kc * (1.0 / span)
+            cc = None
+        else:  # mean keys from the true counts
+            c = cnts[lvl]
+            cc = do("reshape", c, (c.shape[0], n_par, b))
+            kc = kc * (1.0 / _ops.at_least_one(cc))[..., None]
+            cc = _neighbourhood(cc[..., None], radius)[..., 0]   # (Bv, n_par, w*b)
+        kc = _neighbourhood(kc, radius)                          # (B, n_par, w*b, d)
         qg = do("reshape", q, (bsz, n_par, b * span, d))
-        s = qg @ _ops.swap_last(kc)                   # (B, n_par, b*span, b)
-        s = do("reshape", s, (bsz, n_par, b, span, b))
-        own = np.eye(b, dtype=bool)[:, None, :]       # child containing the query
-        mask = own if (lvl > 0 or not include_self) else None
-        if cnts[lvl] is not None:
-            empty = do("reshape", cnts[lvl], (cnts[lvl].shape[0], n_par, 1, 1, b)) <= 0
-            mask_b = empty if mask is None else (empty | _ops.const(mask, q))
-            s = do("where", mask_b, _ops.NEG_INF, s)
-        elif mask is not None:
-            s = do("where", _ops.const(mask, q), _ops.NEG_INF, s)
+        s = qg @ _ops.swap_last(kc)                              # (B, n_par, b*span, w*b)
+        s = do("reshape", s, (bsz, n_par, b, span, width * b))
+        # own position t of the query's child in the window is radius*b + t
+        pos = np.arange(b)[:, None] + radius * b
+        cols = np.arange(width * b)[None, :]
+        if lvl == 0:
+            own = (cols == pos) if not include_self else None
+        else:
+            own = np.abs(cols - pos) <= radius
+        mask: Any = None if own is None else _ops.const(own[:, None, :], q)
+        if cc is not None:
+            empty = do("reshape", cc, (cc.shape[0], n_par, 1, 1, width * b)) <= 0
+            mask = empty if mask is None else (empty | mask)
+        if mask is not None:
+            s = do("where", mask, _ops.NEG_INF, s)
         scores.append(s)
+        kids_v.append(_neighbourhood(do("reshape", vsums[lvl], (bsz, n_par, b, dv)), radius))
+        kids_c.append(cc)
         span *= b
     # one stabiliser per leaf over all levels (log-sum-exp), then the weighted sums
     m: Any = None
@@ -303,14 +339,13 @@ def _hsa_windows(q: Any, k: Any, v: Any, branching: tuple[int, ...], n: int,
     for lvl, (b, s) in enumerate(zip(branching, scores)):
         n_par = n_pad // (span * b)
         p = do("exp", s - do("reshape", m, (bsz, n_par, b, span, 1)))
-        p = do("reshape", p, (bsz, n_par, b * span, b))
-        vc = do("reshape", vsums[lvl], (bsz, n_par, b, dv))
-        part = do("reshape", p @ vc, (bsz, n_pad, dv))
-        if cnts[lvl] is None:
+        p = do("reshape", p, (bsz, n_par, b * span, width * b))
+        part = do("reshape", p @ kids_v[lvl], (bsz, n_pad, dv))
+        cc = kids_c[lvl]
+        if cc is None:
             z = do("sum", p, axis=-1) * float(sizes[lvl])
         else:
-            c = cnts[lvl]
-            z = do("sum", p * do("reshape", c, (c.shape[0], n_par, 1, b)), axis=-1)
+            z = do("sum", p * cc[:, :, None, :], axis=-1)
         z = do("reshape", z, (bsz, n_pad))
         acc = part if acc is None else acc + part
         norm = z if norm is None else norm + z

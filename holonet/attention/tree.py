@@ -134,13 +134,17 @@ class Tree:
         return self.depth == 1
 
     # ------------------------------------------------------------------ blocks
-    def block_index(self) -> tuple[np.ndarray, np.ndarray]:
+    def block_index(self, radius: int = 0) -> tuple[np.ndarray, np.ndarray]:
         """For every pair ``(i, j)`` the block of ``j`` seen from query ``i``.
 
         Returns ``(level, node)``, two ``(N, N)`` integer arrays: ``j`` lies in the
-        block formed by node ``node[i, j]`` of level ``level[i, j]``, the child of
-        the lowest common ancestor of ``i`` and ``j`` that contains ``j``. The
-        diagonal is the leaf itself (``level 0``). Quadratic: for tests and figures.
+        block formed by node ``node[i, j]`` of level ``level[i, j]``. With
+        ``radius = 0`` (HSA) that is the child of the lowest common ancestor of
+        ``i`` and ``j`` that contains ``j``. With ``radius = r`` (the MERA causal
+        cone, nodes ordered along the chain) it is ``j``'s ancestor one level
+        below the lowest level at which the ancestors of ``i`` and ``j`` are at
+        most ``r`` positions apart. The diagonal is the leaf itself
+        (``level 0``). Quadratic: for tests and figures.
 
         Examples
         --------
@@ -155,11 +159,12 @@ class Tree:
         node = np.broadcast_to(np.arange(n), (n, n)).copy()
         # walking down from the root, the last level at which i and j share an
         # ancestor is the LCA level; the block is j's ancestor one level below
+        radius = check_int("radius", radius, minimum=0)
         for lvl in range(self.depth, 0, -1):
             a = self._anc[lvl]
             below = self._anc[lvl - 1]
-            same = a[:, None] == a[None, :]
-            split = same & (below[:, None] != below[None, :])
+            same = np.abs(a[:, None] - a[None, :]) <= radius
+            split = same & (np.abs(below[:, None] - below[None, :]) > radius)
             level[split] = lvl - 1
             node[split] = np.broadcast_to(below[None, :], (n, n))[split]
         return level, node
