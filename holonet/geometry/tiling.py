@@ -176,7 +176,7 @@ def _predict_sizes(q: int, ps: list[int], convention: str, pmax: int,
     extrapolate (in exact integer arithmetic) without building anything large.
     """
     small = _build.build(q, ps, convention, pmax, angles, coords=False, stop_at=20_000)
-    sizes = [lay.n for lay in small.layers]
+    sizes = list(small.sizes)
     if len(sizes) == len(ps):
         return sizes
     rec = _berlekamp_massey(sizes[1:])
@@ -279,18 +279,19 @@ class HyperbolicTiling:
                 f"{symbol} tiling with layers={len(ps)} ({self.convention} convention) would "
                 f"have {total:,} tiles, above max_tiles={max_tiles:,}; use fewer layers or "
                 "pass a larger max_tiles")
-        built = _build.build(q, ps, self.convention, pmax, angles)
-        lays = built.layers
-        self.layers = len(lays)
-        self.layer_sizes: list[int] = [lay.n for lay in lays]
+        built = _build.build(q, ps, self.convention, pmax, angles, sizes=predicted)
+        assert built.nb is not None and built.ne is not None
+        assert built.center is not None and built.phase is not None
+        self.layers = len(built.sizes)
+        self.layer_sizes: list[int] = list(built.sizes)
         self.n_tiles = sum(self.layer_sizes)
-        self.neighbor_array: np.ndarray = np.concatenate([lay.nb for lay in lays])
-        self.neighbor_edge_array: np.ndarray = np.concatenate([lay.ne for lay in lays])
-        self.centers: np.ndarray = np.concatenate([lay.center for lay in lays])
-        self._phases = np.concatenate([lay.phase for lay in lays])
-        self.layer_index: np.ndarray = np.repeat(np.arange(1, self.layers + 1),
-                                                 self.layer_sizes)
-        self.n_edges_array: np.ndarray = np.repeat(np.array([lay.p for lay in lays]),
+        self.neighbor_array: np.ndarray = built.nb
+        self.neighbor_edge_array: np.ndarray = built.ne
+        self.centers: np.ndarray = built.center
+        self._phases = built.phase
+        self.layer_index: np.ndarray = np.repeat(
+            np.arange(1, self.layers + 1, dtype=np.int32), self.layer_sizes)
+        self.n_edges_array: np.ndarray = np.repeat(np.array(built.ps, dtype=np.int32),
                                                    self.layer_sizes)
         self.boundary_array: np.ndarray = np.stack([built.bt, built.be], axis=1)
         self.tiles: Sequence[Tile] = _TileSequence(self)
