@@ -212,11 +212,20 @@ def _card(picture: str, title: str, table: str, extra: str = "") -> str:
             f"{html.escape(title)}</div>{table}{extra}</div></div>")
 
 
+def _symbol(tiling: Any) -> str:
+    """``'{5,4}'``-style Schläfli symbol (or the tiling's own ``symbol``, e.g. ``'5.6.5.6'``)."""
+    symbol = getattr(tiling, "symbol", None)
+    if symbol:
+        return str(symbol)
+    p, q = getattr(tiling, "p", None), getattr(tiling, "q", None)
+    return f"{{{p},{q}}}" if p is not None and q is not None else ""
+
+
 def _tiling_rows(tiling: Any) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = []
-    p, q = getattr(tiling, "p", None), getattr(tiling, "q", None)
-    if p is not None and q is not None:
-        rows.append(("{p,q}", f"{{{p},{q}}}"))
+    symbol = _symbol(tiling)
+    if symbol:
+        rows.append(("tiling", symbol))
     for name in ("layers", "convention", "n_tiles", "layer_sizes", "n_boundary"):
         value = getattr(tiling, name, None)
         if value is not None:
@@ -243,10 +252,7 @@ def tiling_html(tiling: Any) -> str:
     if shown < len(getattr(tiling, "layer_sizes", [])):
         note = (f'<div style="color:#777;font-size:11px">drawn: the first {shown} layers '
                 f"(more than {_MAX_TILES_DRAWN} tiles)</div>")
-    title = type(tiling).__name__
-    p, q = getattr(tiling, "p", None), getattr(tiling, "q", None)
-    if p is not None:
-        title += f" {{{p},{q}}}"
+    title = f"{type(tiling).__name__} {_symbol(tiling)}".strip()
     return _card(disk_svg(tiling, title=title), title, _table(rows), note)
 
 
@@ -312,7 +318,8 @@ def code_html(code: Any) -> str:
         rows.append(("stabilizer generators", int(np.asarray(stab.stabilizers).shape[0])))
     tiling = getattr(code, "tiling", None)
     if tiling is not None:
-        rows += [(f"tiling {k_}", v) for k_, v in _tiling_rows(tiling)]
+        rows += [(k_ if k_ == "tiling" else f"tiling {k_}", v)
+                 for k_, v in _tiling_rows(tiling)]
         bulk_tiles = []
         for leg in getattr(code, "bulk_legs", []) or []:
             if leg.startswith("q") and leg[1:].isdigit():

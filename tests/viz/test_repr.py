@@ -142,3 +142,24 @@ def test_report_html_never_raises() -> None:
 
     html = report_html(Broken())
     assert "FAILED" in html and "boom" in html
+
+
+@pytest.mark.parametrize("symbol", ["{5,4}", "5.6.5.6"])
+def test_real_tiling_repr(symbol: str) -> None:
+    geometry = pytest.importorskip("holonet.geometry")
+    t = (geometry.HyperbolicTiling(5, 4, 3) if symbol == "{5,4}"
+         else geometry.HyperbolicTiling.pentahexagonal(3))
+    html = tiling_html(t)
+    (svg,) = _svgs(html)
+    paths = svg.findall(".//{http://www.w3.org/2000/svg}path")
+    assert len(paths) == t.n_tiles
+    # each tile's outline starts at its first vertex (y flipped for SVG)
+    for tile, path in zip(t.tiles, paths):
+        x, y = (float(v) for v in path.get("d")[1:].split()[0].split(","))
+        z = complex(tile.vertices[0])
+        assert (x, y) == pytest.approx((z.real, -z.imag), abs=1e-4)
+    assert symbol in html and str(t.layer_sizes) in html
+    # one colour per layer
+    assert len({p.get("fill") for p in paths}) == t.layers
+    if hasattr(t, "_repr_html_"):
+        assert t._repr_html_() == html
