@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 from holonet.attention.hsa import dense_flops, hsa, hsa_dense, hsa_flops, hsa_matrix
+from holonet.attention.kl import (
+    Condensation,
+    KLMessages,
+    condense,
+    expm_so,
+    gaussian_kl_matrix,
+    kl_attention,
+    kl_weights,
+)
 from holonet.attention.mera import mera_attention, mera_blocks, mera_matrix
 from holonet.attention.record import AttentionRecord
 from holonet.attention.tree import Tree
 
 __all__ = [
     "AttentionRecord",
+    "Condensation",
+    "KLMessages",
     "Tree",
+    "condense",
     "dense_flops",
+    "expm_so",
+    "gaussian_kl_matrix",
     "hsa",
     "hsa_dense",
     "hsa_flops",
     "hsa_matrix",
+    "kl_attention",
+    "kl_weights",
     "mera_attention",
     "mera_blocks",
     "mera_matrix",
