@@ -14,6 +14,11 @@ from holonet.attention.kl import (
 )
 from holonet.attention.mera import mera_attention, mera_blocks, mera_matrix
 from holonet.attention.record import AttentionRecord
+from holonet.attention.sparse import (
+    local_global_attention,
+    local_global_mask,
+    local_global_matrix,
+)
 from holonet.attention.tree import Tree
 
 __all__ = [
@@ -31,6 +36,9 @@ __all__ = [
     "hsa_matrix",
     "kl_attention",
     "kl_weights",
+    "local_global_attention",
+    "local_global_mask",
+    "local_global_matrix",
     "mera_attention",
     "mera_blocks",
     "mera_matrix",
