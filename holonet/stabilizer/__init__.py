@@ -1,5 +1,43 @@
-"""holonet.stabilizer."""
+"""GF(2) symplectic Pauli algebra and stabilizer codes.
+
+- :mod:`holonet.stabilizer.gf2`: bit-packed GF(2) linear algebra (rank, row
+  reduction, null space, solve).
+- :mod:`holonet.stabilizer.pauli`: Pauli strings <-> symplectic vectors ``[x | z]``.
+- :class:`StabilizerCode`: check matrix, signs, canonical logicals, distance,
+  erasure correctability, entropies and recoverability of logical qubits.
+- :func:`contract_stabilizer_network`: contraction of stabilizer tensors by
+  GF(2) elimination (the stabilizer view of holographic codes).
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from holonet.stabilizer import gf2
+from holonet.stabilizer.code import DistanceTooExpensive, StabilizerCode
+from holonet.stabilizer.network import (
+    ContractedState,
+    ZeroNetwork,
+    contract_stabilizer_network,
+    split_choi_state,
+)
+from holonet.stabilizer.pauli import (
+    commutation_matrix,
+    pauli_weight,
+    paulis_to_symplectic,
+    restrict,
+    symplectic_to_paulis,
+)
+
+__all__ = [
+    "ContractedState",
+    "DistanceTooExpensive",
+    "StabilizerCode",
+    "ZeroNetwork",
+    "commutation_matrix",
+    "contract_stabilizer_network",
+    "gf2",
+    "pauli_weight",
+    "paulis_to_symplectic",
+    "restrict",
+    "split_choi_state",
+    "symplectic_to_paulis",
+]
