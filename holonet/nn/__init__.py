@@ -1,5 +1,77 @@
-"""holonet.nn."""
+"""Trainable PyTorch attention layers mapped from holonet's networks.
+
+``holonet.nn`` is the one subpackage that needs torch (extra ``nn``). Its names
+are resolved lazily (PEP 562), so ``import holonet.nn`` -- which the CLI does to
+discover ``holonet experiment`` -- stays cheap; torch is imported on first use
+of a layer.
+
+Layers (all follow ``torch.nn.MultiheadAttention``'s call convention
+``forward(query, key, value, key_padding_mask=None, need_weights=True)`` ->
+``(output, weights)`` where it applies):
+
+- :class:`HSAttention` -- hierarchical self-attention over a :class:`holonet.attention.Tree`
+  (the dynamic programme of :func:`holonet.attention.hsa`), loadable from
+  ``nn.MultiheadAttention`` and Hugging Face BERT self-attention weights.
+- :class:`HolographicAttention` -- the nested-ring (boundary -> bulk rings -> core ->
+  boundary) architecture derived from a hyperbolic tiling / HaPPY network.
+- :class:`MERAttention`, :class:`KLAttention` -- MERA causal-structure attention and
+  KL-Gaussian (information-geometric) attention.
+- :class:`EncoderBlock` -- a pre-norm transformer block taking any of them;
+  :func:`record_attention` collects attention maps and per-ring activity into a
+  :class:`holonet.attention.record.AttentionRecord`.
+- :func:`inject_hsa` -- zero-shot replacement of a BERT-style model's self-attention.
+
+Examples
+--------
+>>> import torch
+>>> from holonet.nn import HSAttention
+>>> layer = HSAttention(8, 2, batch_first=True)
+>>> out, w = layer(*(3 * [torch.zeros(1, 5, 8)]))
+>>> tuple(out.shape), tuple(w.shape)
+((1, 5, 8), (1, 5, 5))
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__all__ = [
+    "EncoderBlock",
+    "HSAttention",
+    "HolographicAttention",
+    "KLAttention",
+    "MERAttention",
+    "attention_flops",
+    "inject_hsa",
+    "record_attention",
+]
+
+_WHERE = {
+    "HSAttention": "holonet.nn.hsa",
+    "HolographicAttention": "holonet.nn.holographic",
+    "MERAttention": "holonet.nn.mera",
+    "KLAttention": "holonet.nn.kl",
+    "EncoderBlock": "holonet.nn.encoder",
+    "record_attention": "holonet.nn.encoder",
+    "inject_hsa": "holonet.nn.inject",
+    "attention_flops": "holonet.nn.inject",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from holonet.nn.encoder import EncoderBlock, record_attention
+    from holonet.nn.holographic import HolographicAttention
+    from holonet.nn.hsa import HSAttention
+    from holonet.nn.inject import attention_flops, inject_hsa
+    from holonet.nn.kl import KLAttention
+    from holonet.nn.mera import MERAttention
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'holonet.nn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,135 @@
+"""Zero-shot HSA injection into pretrained BERT-style encoders (no retraining).
+
+:func:`inject_hsa` replaces the self-attention of chosen layers of a Hugging Face
+BERT-style model (``BertModel``, or a ``sentence_transformers.SentenceTransformer``
+wrapping one, e.g. all-MiniLM-L6-v2) by :class:`~holonet.nn.HSAttention` built
+from the *same* query/key/value/output weights over a tree; the residual
+LayerNorm of the original block is kept. :func:`attention_flops` counts the
+attention FLOPs of the model before and after.
+
+Examples
+--------
+>>> import torch
+>>> from transformers import BertConfig, BertModel
+>>> cfg = BertConfig(hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+...                  intermediate_size=32, vocab_size=50)
+>>> bert = BertModel(cfg).eval()
+>>> flat = inject_hsa(bert, layers=[0, 1], tree=None)   # flat tree = the original model
+>>> ids = torch.tensor([[1, 5, 7, 9, 2]])
+>>> a = bert(ids).last_hidden_state; b = flat(ids).last_hidden_state
+>>> bool(torch.allclose(a, b, atol=1e-5))
+True
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from holonet.nn.hsa import HSAttention, TreeSpec, resolve_tree
+
+__all__ = ["HSABertAttention", "attention_flops", "bert_layers", "inject_hsa", "inject_hsa_"]
+
+
+def _key_ignore_from_hf(mask: Tensor | None, n: int) -> Tensor | None:
+    """HF attention masks (2-d 1/0, 4-d bool 'attend', or 4-d additive) -> (B, N) ignore."""
+    if mask is None:
+        return None
+    if mask.dim() == 2:
+        return mask == 0
+    if mask.dim() != 4:
+        raise ValueError(f"unsupported attention mask shape {tuple(mask.shape)}")
+    row = mask[:, 0, 0, :]  # query 0 ([CLS]) is never padding
+    if row.shape[-1] != n:
+        row = row.expand(row.shape[0], n)
+    if row.dtype == torch.bool:
+        return ~row
+    return row < -1e3
+
+
+class HSABertAttention(nn.Module):
+    """Drop-in for a HF ``BertAttention``: HSA with the original weights, then the
+    original ``output`` block's dropout + residual LayerNorm."""
+
+    def __init__(self, bert_attention: Any, tree: TreeSpec = None,
+                 include_self: bool = True) -> None:
+        super().__init__()
+        self.hsa = HSAttention.from_bert_self_attention(
+            bert_attention.self, bert_attention.output.dense, tree, include_self=include_self)
+        self.norm = bert_attention.output.LayerNorm
+        self.dropout = bert_attention.output.dropout
+
+    def forward(self, hidden_states: Tensor, attention_mask: Tensor | None = None,
+                *args: Any, **kwargs: Any) -> tuple[Tensor, None]:
+        ignore = _key_ignore_from_hf(attention_mask, hidden_states.shape[1])
+        out, _ = self.hsa(hidden_states, hidden_states, hidden_states, key_padding_mask=ignore,
+                          need_weights=False)
+        return self.norm(self.dropout(out) + hidden_states), None
+
+
+def bert_layers(model: nn.Module) -> list[nn.Module]:
+    """The transformer layers (modules with ``attention.self.query``) of a BERT-style model."""
+    out = []
+    for mod in model.modules():
+        att = getattr(mod, "attention", None)
+        if isinstance(att, HSABertAttention) or (
+                att is not None and hasattr(getattr(att, "self", None), "query")):
+            out.append(mod)
+    if not out:
+        raise ValueError(f"{type(model).__name__} has no BERT-style layers "
+                         "(modules with .attention.self.query)")
+    return out
+
+
+def inject_hsa_(model: nn.Module, layers: Sequence[int] | None = None, tree: TreeSpec = None,
+                include_self: bool = True) -> nn.Module:
+    """In-place twin of :func:`inject_hsa`."""
+    blocks: list[Any] = bert_layers(model)
+    chosen = range(len(blocks)) if layers is None else layers
+    for i in chosen:
+        if not -len(blocks) <= i < len(blocks):
+            raise ValueError(f"layer {i} out of range for a model with {len(blocks)} layers")
+        blk = blocks[i]
+        if isinstance(blk.attention, HSABertAttention):
+            raise ValueError(f"layer {i} already uses HSA")
+        blk.attention = HSABertAttention(blk.attention, tree, include_self)
+    return model
+
+
+def inject_hsa(model: nn.Module, layers: Sequence[int] | None = None, tree: TreeSpec = None,
+               include_self: bool = True) -> nn.Module:
+    """A copy of ``model`` whose chosen layers (default: all) attend by HSA over ``tree``.
+
+    ``tree`` is a :class:`~holonet.attention.Tree`, a factory ``n -> Tree`` (use
+    this for sentences of different lengths) or ``None`` (flat tree: identical to
+    the original model). Weights are shared by value, not retrained.
+    """
+    return inject_hsa_(copy.deepcopy(model), layers, tree, include_self)
+
+
+def attention_flops(model: nn.Module, n: int) -> dict[str, int]:
+    """Attention FLOPs (scores + weighted values, all heads) of ``model`` on ``n`` tokens.
+
+    Layers running HSA are counted with :func:`holonet.attention.hsa_flops` over
+    their tree, the others as dense softmax attention
+    (:func:`holonet.attention.dense_flops`). Returns ``{"total": .., "dense": ..}``
+    where ``dense`` is the same model with every layer dense.
+    """
+    from holonet.attention import dense_flops, hsa_flops
+
+    total = dense = 0
+    for blk in bert_layers(model):
+        att: Any = blk.attention
+        if isinstance(att, HSABertAttention):
+            h, d = att.hsa.num_heads, att.hsa.head_dim
+            total += h * hsa_flops(resolve_tree(att.hsa.tree, n), d)
+        else:
+            h = int(att.self.num_attention_heads)
+            d = int(att.self.attention_head_size)
+            total += h * dense_flops(n, d)
+        dense += h * dense_flops(n, d)
+    return {"total": int(total), "dense": int(dense)}

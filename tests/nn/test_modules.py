@@ -1,0 +1,204 @@
+"""Every holonet.nn layer trains, keeps its isometries, masks, records, and moves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import torch
+from torch import nn
+
+from holonet.attention import AttentionRecord, Tree
+from holonet.nn import (
+    EncoderBlock,
+    HolographicAttention,
+    HSAttention,
+    KLAttention,
+    MERAttention,
+    record_attention,
+)
+
+E, N = 16, 12
+
+FACTORIES: dict[str, Callable[[], nn.Module]] = {
+    "hsa": lambda: HSAttention(E, 2, batch_first=True,
+                               tree=lambda n: Tree.fixed_windows(n, [3, 2])),
+    "holographic": lambda: HolographicAttention(E, 2, (1, 4), n_memory=1),
+    "mera": lambda: MERAttention(E, 2, batch_first=True),
+    "kl": lambda: KLAttention(E, 2, belief_dim=4, batch_first=True),
+}
+
+
+def _task(batch: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Tiny task that needs attention: every token must output the sequence mean."""
+    x = torch.randn(batch, N, E)
+    return x, x.mean(dim=1, keepdim=True).expand_as(x)
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_every_module_trains(name: str) -> None:
+    model = nn.Sequential()
+    block = EncoderBlock(FACTORIES[name](), dim_feedforward=32)
+    head = nn.Linear(E, E)
+    params = [*block.parameters(), *head.parameters()]
+    opt = torch.optim.Adam(params, lr=3e-3)
+    xv, yv = _task(64)
+
+    def loss_of(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return ((head(block(x)) - y) ** 2).mean()
+
+    with torch.no_grad():
+        before = loss_of(xv, yv).item()
+    for _ in range(200):
+        x, y = _task(16)
+        opt.zero_grad()
+        loss_of(x, y).backward()
+        opt.step()
+    with torch.no_grad():
+        after = loss_of(xv, yv).item()
+    del model
+    assert after < 0.5 * before, (name, before, after)
+
+
+def _orthogonal_weights(module: nn.Module) -> list[tuple[str, torch.Tensor]]:
+    out = []
+    for name, mod in module.named_modules():
+        if hasattr(mod, "parametrizations") and "weight" in mod.parametrizations:
+            out.append((name, mod.weight))
+    return out
+
+
+@pytest.mark.parametrize("make", [
+    lambda: HolographicAttention(E, 2, (1, 4, 8)),
+    lambda: MERAttention(E, 2, batch_first=True),
+])
+def test_isometric_encoders_stay_isometric_after_training(make: Callable[[], nn.Module]
+                                                          ) -> None:
+    layer = make()
+    opt = torch.optim.Adam(layer.parameters(), lr=5e-2)
+    for _ in range(25):
+        x = torch.randn(4, N, E)
+        opt.zero_grad()
+        out, _ = layer(x, x, x)
+        (out ** 2).mean().backward()
+        opt.step()
+    weights = _orthogonal_weights(layer)
+    assert len(weights) >= 2
+    with torch.no_grad():
+        for name, w in weights:
+            # V maps the smaller space isometrically into the larger one: V^T V = 1
+            v = w if w.shape[0] >= w.shape[1] else w.T
+            err = (v.T @ v - torch.eye(v.shape[1])).abs().max().item()
+            assert err < 1e-5, (name, err)
+
+
+def test_holographic_flags_are_single_ablations() -> None:
+    x = torch.randn(2, N, E)
+    base = HolographicAttention(E, 2, (1, 4, 8), n_memory=2)
+    n_base = sum(p.numel() for p in base.parameters())
+    for flag in ("bidirectional", "isometric", "gating", "sparse", "rings"):
+        layer = HolographicAttention(E, 2, (1, 4, 8), n_memory=2, **{flag: False})
+        assert layer.flags[flag] is False
+        out, _ = layer(x)
+        assert out.shape == x.shape and torch.isfinite(out).all()
+    assert sum(p.numel() for p in HolographicAttention(
+        E, 2, (1, 4, 8), n_memory=2, gating=False).parameters()) < n_base
+    off = HolographicAttention(E, 2, (1, 4), routing_iters=0, n_memory=0)
+    assert not off.flags["routing"] and not off.flags["memory"]
+
+
+def test_holographic_masked_tokens_are_never_read() -> None:
+    layer = HolographicAttention(E, 2, (1, 4, 8), n_memory=1).eval()
+    x = torch.randn(1, N, E)
+    mask = torch.zeros(1, N, dtype=torch.bool)
+    mask[0, 3:7] = True
+    y = x.clone()
+    y[0, 3:7] = 100 * torch.randn(4, E)  # change only the erased tokens
+    a, _ = layer(x, key_padding_mask=mask)
+    core_a = layer.last_core
+    b, _ = layer(y, key_padding_mask=mask)
+    assert torch.allclose(core_a, layer.last_core, atol=1e-5)
+    keep = ~mask[0]
+    assert torch.allclose(a[0, keep], b[0, keep], atol=1e-4)
+
+
+def test_holographic_memory_carries_across_segments() -> None:
+    layer = HolographicAttention(E, 2, (1, 4), n_memory=2).eval()
+    s1, s2 = torch.randn(2, 1, N, E).unbind(0)
+    outs = layer.forward_segments([s1, s2])
+    alone, _ = layer(s2)
+    assert not torch.allclose(outs[1], alone, atol=1e-5)
+    other = layer.forward_segments([torch.randn(1, N, E), s2])
+    assert not torch.allclose(outs[1], other[1], atol=1e-5)
+
+
+def test_holographic_from_tiling_uses_the_bonds() -> None:
+    geometry = pytest.importorskip("holonet.geometry")
+    if not hasattr(geometry, "HyperbolicTiling"):
+        pytest.skip("holonet.geometry.HyperbolicTiling not available yet")
+    tiling = geometry.HyperbolicTiling(5, 4, 2)
+    layer = HolographicAttention.from_tiling(tiling, E, 2)
+    assert layer.ring_sizes == list(tiling.layer_sizes)
+    assert layer.n_legs == tiling.n_boundary
+    adj = layer.adj0
+    assert adj.shape == (1, tiling.layer_sizes[1]) and bool(adj.all())
+    out, _ = layer(torch.randn(1, tiling.n_boundary, E))
+    assert out.shape == (1, tiling.n_boundary, E)
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_record_attention_gives_row_stochastic_maps(name: str) -> None:
+    model = nn.Sequential(EncoderBlock(FACTORIES[name]()), EncoderBlock(FACTORIES[name]()))
+    rec = record_attention(model, torch.randn(1, N, E))
+    assert isinstance(rec, AttentionRecord)
+    assert rec.layers == [0, 1] and rec.heads(0) == [0, 1]
+    assert rec.activity[0].shape == (rec.n_rings,)
+    back = AttentionRecord.from_json(rec.to_json())
+    assert back.n_tokens == rec.n_tokens
+    if name == "holographic":
+        assert rec.n_rings == 3 and rec.tokens[0] == "core0" and rec.tokens[-1] == f"t{N - 1}"
+    else:
+        assert rec.n_tokens == N
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_modules_follow_the_mha_layout(name: str) -> None:
+    layer = FACTORIES[name]().to(torch.float64)
+    x = torch.randn(2, N, E, dtype=torch.float64)
+    out, _ = layer(x, x, x, need_weights=False)
+    assert out.shape == x.shape and out.dtype == torch.float64
+    single, _ = layer(x[0], x[0], x[0], need_weights=False)
+    assert torch.allclose(single, out[0], atol=1e-8)
+
+
+def test_kl_attention_reduces_to_mahalanobis_softmax_without_transport() -> None:
+    layer = KLAttention(E, 1, belief_dim=3, transport=False, kappa=0.7, batch_first=True)
+    x = torch.randn(1, 6, E)
+    _, w = layer(x, need_weights=True)
+    mu, cov, _ = layer.beliefs(x)
+    mu, var = mu[0, 0], torch.diagonal(cov[0, 0], dim1=-2, dim2=-1)
+    # KL(N(mu_i, S_i) || N(mu_j, S_j)) with diagonal covariances, by hand
+    kl = 0.5 * ((var[:, None, :] / var[None, :, :]).sum(-1)
+                + ((mu[None, :, :] - mu[:, None, :]) ** 2 / var[None, :, :]).sum(-1)
+                - 3 + torch.log(var).sum(-1)[None, :] - torch.log(var).sum(-1)[:, None])
+    assert torch.allclose(w[0], torch.softmax(-kl / 0.7, dim=-1), atol=1e-5)
+
+
+def test_kl_attention_is_gauge_covariant() -> None:
+    """Rotating every token's belief and frame by the same g leaves the weights unchanged."""
+    layer = KLAttention(E, 1, belief_dim=3, batch_first=True)
+    x = torch.randn(1, 5, E)
+    _, w = layer(x)
+    mu, cov, frames = layer.beliefs(x)
+    g = torch.linalg.qr(torch.randn(3, 3))[0]
+    from holonet.nn.kl import gaussian_kl_matrix
+
+    def weights(mu: torch.Tensor, cov: torch.Tensor, fr: torch.Tensor) -> torch.Tensor:
+        rt = fr.transpose(-1, -2)
+        return torch.softmax(-gaussian_kl_matrix((rt @ mu[..., None])[..., 0],
+                                                 rt @ cov @ fr), dim=-1)
+
+    ref = weights(mu, cov, frames)
+    rot = weights(mu @ g.T, g @ cov @ g.T, g @ frames)
+    assert torch.allclose(w[0], ref[0, 0], atol=1e-5)
+    assert torch.allclose(ref, rot, atol=1e-5)
