@@ -16,7 +16,7 @@ from holonet.stabilizer import (
     symplectic_to_paulis,
 )
 from holonet.stabilizer.dense import pauli_operator
-from tests.stabilizer._random import random_state_check
+from tests.stabilizer._stabgen import random_state_check
 
 stim = pytest.importorskip("stim")
 

@@ -8,7 +8,7 @@ import pytest
 from holonet.contract import contract
 from holonet.stabilizer import ZeroNetwork, contract_stabilizer_network, paulis_to_symplectic
 from holonet.stabilizer.dense import pauli_operator, stabilizer_state
-from tests.stabilizer._random import random_state_check
+from tests.stabilizer._stabgen import random_state_check
 
 
 def random_network(rng, n_tensors=4, legs_per=4, n_bonds=5):
