@@ -37,8 +37,15 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DISTANCE_MAX_N", "code_html", "disk_svg", "geodesic_polygon_path",
+from holonet._options import check_option
+
+__all__ = ["DISTANCE_MAX_N", "ENGINES", "code_html", "disk_svg", "geodesic_polygon_path",
            "report_html", "tiling_html"]
+
+#: Picture engines: ``'svg'`` writes compact SVG directly (fast, small, the
+#: default for reprs); ``'matplotlib'`` draws with :mod:`holonet.viz.disk` and
+#: inlines matplotlib's SVG (the look of the paper figures).
+ENGINES = ("svg", "matplotlib")
 
 #: ``code.distance()`` is evaluated for the repr only when ``n`` is at most this
 #: (minimum-weight search grows exponentially with ``n``).
@@ -180,6 +187,34 @@ def disk_svg(tiling: Any, *, size: int = 320, bulk_legs: Iterable[int] = (),
     return "".join(out)
 
 
+def _matplotlib_svg(tiling: Any, bulk_tiles: Sequence[int] = (),
+                    leg_points: Sequence[complex] = (), size: float = 3.2) -> str:
+    """The tiling drawn by :mod:`holonet.viz.disk`, as inline SVG text."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from holonet.viz.disk import draw_bulk, draw_tiling
+    from holonet.viz.style import figure_style
+
+    with figure_style():
+        fig, ax = plt.subplots(figsize=(size, size))
+        try:
+            draw_tiling(tiling, ax=ax, linewidth=0.3)
+            if len(bulk_tiles):
+                draw_bulk(tiling, bulk_tiles, ax=ax, color="#EE6677", size=10)
+            if len(leg_points):
+                pts = np.asarray(leg_points, dtype=complex)
+                ax.scatter(pts.real, pts.imag, s=6, facecolors="white", edgecolors="0.15",
+                           linewidths=0.5, zorder=5)
+            buf = io.StringIO()
+            fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
+        finally:
+            plt.close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
 def _table(rows: Iterable[tuple[str, Any]]) -> str:
     body = "".join(
         f'<tr><th style="text-align:left;padding:1px 8px 1px 0;font-weight:600">'
@@ -233,8 +268,11 @@ def _tiling_rows(tiling: Any) -> list[tuple[str, Any]]:
     return rows
 
 
-def tiling_html(tiling: Any) -> str:
+def tiling_html(tiling: Any, *, engine: str = "svg") -> str:
     """HTML for a :class:`~holonet.geometry.HyperbolicTiling`: disk picture + its numbers.
+
+    ``engine='matplotlib'`` draws the picture with :func:`holonet.viz.disk.draw_tiling`
+    instead of the compact direct SVG.
 
     Examples
     --------
@@ -253,7 +291,11 @@ def tiling_html(tiling: Any) -> str:
         note = (f'<div style="color:#777;font-size:11px">drawn: the first {shown} layers '
                 f"(more than {_MAX_TILES_DRAWN} tiles)</div>")
     title = f"{type(tiling).__name__} {_symbol(tiling)}".strip()
-    return _card(disk_svg(tiling, title=title), title, _table(rows), note)
+    if check_option("picture engine", engine, ENGINES) == "matplotlib":
+        picture = _matplotlib_svg(tiling)
+    else:
+        picture = disk_svg(tiling, title=title)
+    return _card(picture, title, _table(rows), note)
 
 
 def _code_numbers(stab: Any) -> tuple[int, int, str]:
@@ -290,14 +332,15 @@ def _check_matrix_svg(stab: Any, *, size: int = 320) -> str:
     return "".join(out)
 
 
-def code_html(code: Any) -> str:
+def code_html(code: Any, *, engine: str = "svg") -> str:
     """HTML for a code: a picture plus ``[[n, k, d]]``.
 
     A HaPPY code (anything with ``.tiling`` and ``.stabilizer_code``) is drawn on
     its tiling with bulk legs on the tiles and boundary legs around the rim; a
     bare stabilizer code (``.n``, ``.k``, ``.stabilizers``) as its check matrix
     (X red, Z blue, Y green). The distance is computed only for
-    ``n <= DISTANCE_MAX_N``.
+    ``n <= DISTANCE_MAX_N``. ``engine='matplotlib'`` draws a HaPPY code with
+    :mod:`holonet.viz.disk`.
 
     Examples
     --------
@@ -324,8 +367,11 @@ def code_html(code: Any) -> str:
         for leg in getattr(code, "bulk_legs", []) or []:
             if leg.startswith("q") and leg[1:].isdigit():
                 bulk_tiles.append(int(leg[1:]))
-        picture = disk_svg(tiling, bulk_legs=bulk_tiles,
-                           boundary_points=_physical_leg_points(code), title=nkd)
+        if check_option("picture engine", engine, ENGINES) == "matplotlib":
+            picture = _matplotlib_svg(tiling, bulk_tiles, _physical_leg_points(code))
+        else:
+            picture = disk_svg(tiling, bulk_legs=bulk_tiles,
+                               boundary_points=_physical_leg_points(code), title=nkd)
         if n > 0:
             rows.append(("rate k/n", f"{k / n:.4f}"))
     else:

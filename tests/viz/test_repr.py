@@ -163,3 +163,14 @@ def test_real_tiling_repr(symbol: str) -> None:
     assert len({p.get("fill") for p in paths}) == t.layers
     if hasattr(t, "_repr_html_"):
         assert t._repr_html_() == html
+
+
+def test_matplotlib_engine_uses_the_disk_helper() -> None:
+    geometry = pytest.importorskip("holonet.geometry")
+    pytest.importorskip("holonet.viz.disk")
+    t = geometry.HyperbolicTiling(5, 4, 2)
+    html = tiling_html(t, engine="matplotlib")
+    (svg,) = _svgs(html)
+    assert svg.tag.endswith("svg") and "{5,4}" in html
+    with pytest.raises(ValueError, match="unknown picture engine 'png'"):
+        tiling_html(t, engine="png")
