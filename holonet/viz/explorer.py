@@ -54,10 +54,14 @@ import numpy as np
 from holonet._io import atomic_path
 from holonet._options import check_int, check_option
 
-__all__ = ["DEFAULT_MAX_INTERVAL", "as_record", "explorer", "explorer_html"]
+__all__ = ["DEFAULT_MAX_INTERVAL", "FULL_COVERAGE_MAX_N", "as_record", "explorer",
+           "explorer_html", "ring_layout"]
 
-#: Wedges are precomputed for intervals of at most this many boundary legs by
-#: default (the rest follow by complementation up to twice this size).
+#: By default wedges are precomputed for *every* contiguous interval of codes with
+#: at most this many boundary legs (``happy_code(3)``: 95 legs, about 2 s) ...
+FULL_COVERAGE_MAX_N = 100
+#: ... and for larger codes for intervals of at most this many legs (the rest
+#: follow by complementation up to twice this size).
 DEFAULT_MAX_INTERVAL = 16
 
 #: The wedge data a ``wedge_fn`` returns for a boundary region.
@@ -297,7 +301,10 @@ def _code_payload(code: Any, max_interval: int | None, wedge_fn: WedgeFn | None
     bulk_r = float(max(0.008, min(0.03, 0.35 / math.sqrt(len(bulk) + 1))))
     for b in bulk:
         b["r"] = bulk_r
-    limit = DEFAULT_MAX_INTERVAL if max_interval is None else max_interval
+    if max_interval is None:
+        limit = n if n <= FULL_COVERAGE_MAX_N else DEFAULT_MAX_INTERVAL
+    else:
+        limit = max_interval
     max_len = check_int("max_interval", limit, minimum=1)
     # intervals of length L and n - L are complements: computing up to ceil(n/2)
     # covers every interval
@@ -396,7 +403,9 @@ def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int
         Page title (default from the record's ``meta['model']`` or the code).
     max_interval
         Precompute wedges for boundary intervals up to this many legs
-        (default :data:`DEFAULT_MAX_INTERVAL`; complements come for free).
+        (default: all intervals when the code has at most
+        :data:`FULL_COVERAGE_MAX_N` boundary legs, else
+        :data:`DEFAULT_MAX_INTERVAL`; complements come for free).
     labels
         ``'all'`` token labels, only for ``'active'`` tokens, or ``'auto'``
         (all when there are at most 48 tokens).

@@ -159,9 +159,12 @@ def disk_svg(tiling: Any, *, size: int = 320, bulk_legs: Iterable[int] = (),
     """
     tiles, shown = _tiles_to_draw(tiling)
     colours = _layer_hex(shown)
-    pad = 1.08
+    # small tilings (one or two layers) are zoomed in instead of floating in the disk
+    extent = max((float(np.abs(np.asarray(t.vertices)).max()) for t in tiles), default=1.0)
+    extent = max(extent, *(abs(complex(z)) for z in boundary_points), 0.0)
+    pad = min(1.08, extent + 0.2)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
-           f'viewBox="{-pad} {-pad} {2 * pad} {2 * pad}" role="img">']
+           f'viewBox="{-pad:.3f} {-pad:.3f} {2 * pad:.3f} {2 * pad:.3f}" role="img">']
     if title:
         out.append(f"<title>{html.escape(title)}</title>")
     out.append('<circle cx="0" cy="0" r="1" fill="#fafafa" stroke="#999" stroke-width="0.006"/>')
@@ -375,7 +378,10 @@ def code_html(code: Any, *, engine: str = "svg") -> str:
         if n > 0:
             rows.append(("rate k/n", f"{k / n:.4f}"))
     else:
-        picture = _check_matrix_svg(stab)
+        picture = (_check_matrix_svg(stab) + '<div style="font-size:10px;color:#777">'
+                   f'generators &times; qubits: <span style="color:{_X_COLOUR}">X</span> '
+                   f'<span style="color:{_Z_COLOUR}">Z</span> '
+                   f'<span style="color:{_Y_COLOUR}">Y</span></div>')
     title = f"{type(code).__name__} {nkd}"
     for attr in ("variant", "convention"):
         if getattr(code, attr, None) is not None:
@@ -426,7 +432,9 @@ def report_html(report: Any) -> str:
             explain = str(report.explain())
         except Exception as exc:
             explain = f"explain() raised {type(exc).__name__}: {exc}"
-    table = _table(summary.items()) if summary else ""
+    # the badge and the heading already show these
+    rows = [(k, v) for k, v in summary.items() if k not in ("ok", "title")]
+    table = _table(rows) if rows else ""
     pre = (f'<pre style="white-space:pre-wrap;font-size:11px;margin:6px 0 0;max-height:24em;'
            f'overflow:auto">{html.escape(explain)}</pre>') if explain else ""
     return ('<div style="font-family:system-ui,sans-serif;border-left:4px solid '

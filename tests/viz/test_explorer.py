@@ -122,3 +122,57 @@ def test_explorer_records_a_torch_model(tmp_path: Path) -> None:
     data = _payload(explorer_html(rec))["attention"]
     assert data["ring_names"][0] == "core" and data["ring_names"][-1] == "boundary"
     assert len(data["tokens"]) == 1 + 3 + 12 and len(data["layers"]) == 2
+
+
+def _happy(*args: Any, **kwargs: Any) -> Any:
+    codes = pytest.importorskip("holonet.codes")
+    if not hasattr(codes, "happy_code"):
+        pytest.skip("holonet.codes.happy_code is not built yet")
+    return codes.happy_code(*args, **kwargs)
+
+
+def test_code_payload_covers_every_interval_with_verify_wedges() -> None:
+    from holonet.verify import complementary_recovery  # type: ignore[attr-defined]
+    from holonet.viz.explorer import _report_wedges
+
+    code = _happy(2)
+    data = _payload(explorer_html(code))["code"]
+    n = len(code.boundary_legs)
+    assert [g["name"] for g in data["legs"]] == list(code.boundary_legs)
+    assert len(data["tiles"]) == code.tiling.n_tiles
+    assert sorted(b["name"] for b in data["bulk"]) == sorted(code.bulk_legs)
+    assert data["max_len"] == (n + 1) // 2
+    # every interval is stored, or its complement is (the page swaps roles)
+    for length in range(1, n):
+        for start in range(n):
+            comp = f"{(start + length) % n}:{n - length}"
+            assert f"{start}:{length}" in data["wedges"] or comp in data["wedges"]
+    for start, length in [(0, 1), (3, 5), (20, 12), (24, 13)]:
+        region = sorted((start + t) % n for t in range(length))
+        want = _report_wedges(complementary_recovery(code, region))
+        assert data["wedges"][f"{start}:{length}"] == want
+        assert set(want["greedy"]) <= set(want["exact"])
+    # legs sit on a rim just outside the disk, counter-clockwise (SVG y points down)
+    ang = np.unwrap([np.arctan2(-g["y"], g["x"]) for g in data["legs"]])
+    assert np.all(np.diff(ang) > 0)
+    assert np.allclose([np.hypot(g["x"], g["y"]) for g in data["legs"]], 1.07)
+
+
+def test_code_and_attention_in_one_page(toy_record: Any) -> None:
+    code = _happy(1)
+    data = _payload(explorer_html(toy_record, code=code))
+    assert data["attention"] is not None and data["code"]["n"] == 5
+    with pytest.raises(ValueError, match="either positionally or as code="):
+        explorer_html(code, code=code)
+
+
+def test_explore_cli_happy(tmp_path: Path) -> None:
+    from holonet.cli import main
+
+    _happy(1)
+    out = tmp_path / "happy.html"
+    assert main(["explore", "happy", "--layers", "2", "--max-interval", "3",
+                 "-o", str(out)]) == 0
+    data = _payload(out.read_text())["code"]
+    assert data["n"] == 25 and data["max_len"] == 3
+    assert main(["explore", "happy", "--variant", "nope", "-o", str(out)]) == 2
