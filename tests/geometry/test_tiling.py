@@ -398,3 +398,28 @@ def test_bad_convention_rejected(conv):
 def test_non_integer_rejected():
     with pytest.raises(TypeError, match="layers must be an integer"):
         HyperbolicTiling(5, 4, 2.5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("p,q", [(5, 4), (4, 5), (6, 4), (7, 3), (3, 7), (8, 3), (4, 6)])
+def test_vertex_recurrence_closed_form(p, q):
+    # theory/tilings.md: n_{L+1} = T n_L - n_{L-1} with T = (p-2)(q-2) - 2 (det M = 1)
+    s = HyperbolicTiling(p, q, 6).layer_sizes
+    big_t = (p - 2) * (q - 2) - 2
+    assert all(s[i + 1] == big_t * s[i] - s[i - 1] for i in range(2, len(s) - 1))
+    assert s[1] == p * (q - 2)  # q - 1 missing tiles at each centre vertex, p shared
+
+
+def test_boundary_per_tile_tends_to_sqrt3():
+    t = HyperbolicTiling(5, 4, 9)
+    assert t.n_boundary / t.n_tiles == pytest.approx(math.sqrt(3), rel=1e-3)
+
+
+def test_pentahexagonal_two_layer_recurrence():
+    s = HyperbolicTiling.pentahexagonal(9).layer_sizes
+    assert s[:5] == [1, 5, 20, 55, 200]
+    assert all(s[i + 2] == 10 * s[i] - s[i - 2] for i in range(3, len(s) - 2))
+
+
+def test_repr_html_draws_the_tiling():
+    html = HyperbolicTiling(5, 4, 3)._repr_html_()
+    assert "<svg" in html and "51" in html
