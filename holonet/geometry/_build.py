@@ -21,10 +21,13 @@ boundary edge at a gap), edge ``p-1`` with the next ring tile, and edges
 ``r+1..p-2`` are new boundary edges. Everything is array arithmetic per layer; there
 is no Python loop over tiles.
 
-Coordinates: each tile is stored as the disk automorphism ``M(z) = T_c(u z)`` (centre
-``c``, unit phase ``u``) mapping the reference regular polygon centred at 0 onto it;
-a new tile is placed from the positions of two consecutive vertices it shares with
-already placed tiles.
+Coordinates: each tile is the image of a reference regular polygon centred at 0
+under a disk automorphism ``M(z) = (a z + b) / (conj(b) z + conj(a))``. A new
+tile's map is its parent's map composed with one of finitely many generators (the
+tile across edge ``e`` of the reference polygon, or the tile ``k`` steps around its
+vertex ``e``), computed once per layer type by placing the reference polygon on
+two known vertices. At the end, centre ``c = M(0) = b / conj(a)`` and phase
+``u = a / conj(a)``, so that ``M(z) = T_c(u z)``.
 """
 
 from __future__ import annotations
@@ -60,14 +63,6 @@ def _ref_table(p: int, radius: float) -> np.ndarray:
     return radius * np.exp(1j * (2 * np.pi * np.arange(p) / p - np.pi / p))
 
 
-def _vertex_pos(center: np.ndarray, phase: np.ndarray, ref: np.ndarray,
-                tiles: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Disk position of vertex ``t`` of tiles ``tiles``: ``T_c(u * ref[t])``."""
-    c = center[tiles]
-    w = phase[tiles] * ref[t]
-    return (w + c) / (1 + np.conj(c) * w)
-
-
 def _place(z0: np.ndarray, z1: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Centre and phase of the regular polygon ``ref`` moved so vertices 0, 1 hit ``z0``, ``z1``.
 
@@ -87,6 +82,32 @@ def _place(z0: np.ndarray, z1: np.ndarray, ref: np.ndarray) -> tuple[np.ndarray,
     return c, u
 
 
+def _to_matrix(c: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``T_c(u z)`` as ``(a z + b) / (conj(b) z + conj(a))`` with ``|a|^2 - |b|^2 = 1``."""
+    s = np.sqrt(u) / np.sqrt(1 - np.abs(c) ** 2)
+    return s, c * np.conj(s)
+
+
+def _generators(p_old: int, p_new: int, q: int, ref_old: np.ndarray, ref_new: np.ndarray
+                ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Fixed maps placing a new tile relative to its parent's reference polygon.
+
+    ``run[e]``: the ``p_new``-gon across edge ``e`` of the parent (its vertices 0, 1
+    on the parent's vertices ``e + 1``, ``e``). ``corner[e, k]``: the tile at the
+    parent's vertex ``e``, ``k`` steps of ``2 pi / q`` clockwise around that vertex
+    (its vertex 0 on vertex ``e``). A child's map is ``M_parent o G``.
+    """
+    e = np.arange(p_old)
+    c, u = _place(ref_old[(e + 1) % p_old], ref_old[e], ref_new)
+    run = _to_matrix(c, u)
+    k = np.arange(q)[None, :]
+    v, w = ref_old[e][:, None], ref_old[(e + 1) % p_old][:, None]
+    d = (w - v) / (1 - np.conj(v) * w) * np.exp(-2j * np.pi * k / q)
+    c, u = _place(np.broadcast_to(v, d.shape), (d + v) / (1 + np.conj(v) * d), ref_new)
+    corner = _to_matrix(c, u)
+    return run, corner
+
+
 def build(q: int, ps: list[int], convention: str, pmax: int,
           angles: dict[int, float] | None = None, coords: bool = True,
           sizes: list[int] | None = None, stop_at: int | None = None) -> _Built:
@@ -102,7 +123,8 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
     p0 = ps[0]
     out = _Built(sizes=[1], ps=[p0], bt=np.zeros(p0, _IDX), be=np.arange(p0, dtype=_IDX),
                  boundary_sizes=[p0])
-    nb = ne = center = phase = None
+    nb = ne = mat_a = mat_b = None
+    gens = {}
     refs: dict[int, np.ndarray] = {}
     if coords:
         if sizes is None or len(sizes) != len(ps):
@@ -110,11 +132,16 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
         total_n = sum(sizes)
         nb = np.full((total_n, pmax), -1, np.int32)
         ne = np.full((total_n, pmax), -1, np.int32)
-        center = np.empty(total_n, complex)
-        phase = np.empty(total_n, complex)
-        center[0], phase[0] = 0, 1
+        # every tile is a disk automorphism z -> (a z + b) / (conj(b) z + conj(a))
+        # applied to its reference polygon; a child's map is its parent's composed
+        # with one of finitely many generators
+        mat_a = np.empty(total_n, complex)
+        mat_b = np.empty(total_n, complex)
+        mat_a[0], mat_b[0] = 1, 0
         refs = {p: _ref_table(p, circumradius(p, angles[p] if angles else 2 * math.pi / q))
                 for p in set(ps)}
+        gens = {(po, pn): _generators(po, pn, q, refs[po], refs[pn])
+                for po, pn in zip(ps[:-1], ps[1:], strict=True)}
     cnt = np.ones(p0, _IDX)
     vertex = convention == "vertex"
     off = 1
@@ -205,15 +232,14 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
         new_cnt[starts[has]] = jcnt[has]
 
         if coords:
-            assert center is not None and phase is not None
-            rp, rn = refs[p_prev], refs[p_new]
-            z0 = np.empty(n_new, complex)
-            z1 = np.empty(n_new, complex)
-            tj, ej = bt[run_end], be[run_end]
-            z1[run_pos] = _vertex_pos(center, phase, rp, tj, ej)
-            ej += 1
-            ej[ej == p_prev] = 0
-            z0[run_pos] = _vertex_pos(center, phase, rp, tj, ej)
+            assert mat_a is not None and mat_b is not None
+            (run_a, run_b), (cor_a, cor_b) = gens[(p_prev, p_new)]
+            par = np.empty(n_new, _IDX)
+            ga_ = np.empty(n_new, complex)
+            gb_ = np.empty(n_new, complex)
+            par[run_pos] = bt[run_end]
+            ej = be[run_end]
+            ga_[run_pos], gb_[run_pos] = run_a[ej], run_b[ej]
             nc = int(ncorner.sum()) if ncorner is not None else 0
             if nc:
                 assert ncorner is not None
@@ -221,14 +247,12 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
                 slot = np.arange(nc) - np.repeat(np.cumsum(ncorner) - ncorner, ncorner) + 1
                 cpos = grp_off[g] + slot
                 vi = run_start[(g + 1) % nrun]
-                ti, ei = bt[vi], be[vi]
-                vpos = _vertex_pos(center, phase, rp, ti, ei)
-                vnext = _vertex_pos(center, phase, rp, ti, (ei + 1) % p_prev)
-                ang = -(K[vi] - slot) * (2 * np.pi / q)
-                d = (vnext - vpos) / (1 - np.conj(vpos) * vnext) * np.exp(1j * ang)
-                z0[cpos] = vpos
-                z1[cpos] = (d + vpos) / (1 + np.conj(vpos) * d)
-            center[off:off + n_new], phase[off:off + n_new] = _place(z0, z1, rn)
+                par[cpos] = bt[vi]
+                ei, steps = be[vi], K[vi] - slot
+                ga_[cpos], gb_[cpos] = cor_a[ei, steps], cor_b[ei, steps]
+            pa, pb = mat_a[par], mat_b[par]
+            mat_a[off:off + n_new] = pa * ga_ + pb * np.conj(gb_)
+            mat_b[off:off + n_new] = pa * gb_ + pb * np.conj(ga_)
 
         out.sizes.append(n_new)
         out.ps.append(p_new)
@@ -237,7 +261,10 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
         cnt = new_cnt
         out.boundary_sizes.append(total)
         off += n_new
-    out.nb, out.ne, out.center, out.phase = nb, ne, center, phase
+    out.nb, out.ne = nb, ne
+    if mat_a is not None and mat_b is not None:
+        out.center = mat_b / np.conj(mat_a)
+        out.phase = mat_a / np.conj(mat_a)
     # canonical start of the final boundary: first edge of the lowest boundary tile
     key = out.bt * pmax + out.be
     s = int(np.argmin(key))
