@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from holonet.attention.holographic import (
+    WedgeDecoder,
+    holographic_attention,
+    holographic_matrix,
+    holographic_pattern,
+    holographic_tokens,
+    pauli_product,
+    wedge_decoder,
+)
 from holonet.attention.hsa import dense_flops, hsa, hsa_dense, hsa_flops, hsa_matrix
 from holonet.attention.kl import (
     Condensation,
@@ -26,10 +35,15 @@ __all__ = [
     "Condensation",
     "KLMessages",
     "Tree",
+    "WedgeDecoder",
     "condense",
     "dense_flops",
     "expm_so",
     "gaussian_kl_matrix",
+    "holographic_attention",
+    "holographic_matrix",
+    "holographic_pattern",
+    "holographic_tokens",
     "hsa",
     "hsa_dense",
     "hsa_flops",
@@ -42,4 +56,6 @@ __all__ = [
     "mera_attention",
     "mera_blocks",
     "mera_matrix",
+    "pauli_product",
+    "wedge_decoder",
 ]

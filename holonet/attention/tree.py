@@ -389,15 +389,35 @@ class Tree:
         nb = len(edges)
         for leaf, (tile, _edge) in enumerate(edges):
             parent[leaf] = nb + int(tile)
+        tile_parent: dict[int, int] = {}
+        pending = []
         for t in tiles:
             if t.layer <= 1:
                 continue
             inward = [int(u) for u in t.neighbors
                       if u is not None and tiles[int(u)].layer == t.layer - 1]
-            if not inward:
-                raise ValueError(f"tile {t.index} in ring {t.layer} has no neighbour in "
-                                 f"ring {t.layer - 1}")
-            parent[nb + int(t.index)] = nb + min(inward)
+            if inward:
+                tile_parent[int(t.index)] = min(inward)
+            else:
+                pending.append(t)
+        # a tile touching ring r-1 only at a vertex (vertex convention) joins the
+        # parent of its lowest-index same-ring edge neighbour that has one
+        while pending:
+            left = []
+            for t in pending:
+                same = sorted(int(u) for u in t.neighbors
+                              if u is not None and int(u) in tile_parent
+                              and tiles[int(u)].layer == t.layer)
+                if same:
+                    tile_parent[int(t.index)] = tile_parent[same[0]]
+                else:
+                    left.append(t)
+            if len(left) == len(pending):
+                raise ValueError(f"tile {left[0].index} in ring {left[0].layer} is not "
+                                 f"connected to ring {left[0].layer - 1}")
+            pending = left
+        for child, par in tile_parent.items():
+            parent[nb + child] = nb + par
         centre = [int(t.index) for t in tiles if t.layer <= 1]
         if len(centre) != 1:
             raise ValueError(f"expected one centre tile in ring 1; got {len(centre)}")

@@ -95,3 +95,26 @@ def test_from_mera_keywords_and_object():
     assert Tree.from_mera(_M()).level_sizes == [27, 9, 3, 1]
     with pytest.raises(ValueError, match="unknown MERA kind"):
         Tree.from_mera(kind="quaternary", n_sites=4)
+
+
+def test_from_tiling_rings_are_scales():
+    geometry = pytest.importorskip("holonet.geometry")
+    if not hasattr(geometry, "HyperbolicTiling"):
+        pytest.skip("needs holonet.geometry.HyperbolicTiling")
+    for layers in (1, 2, 3):
+        tiling = geometry.HyperbolicTiling(5, 4, layers)
+        tree = Tree.from_tiling(tiling)
+        assert tree.n_leaves == tiling.n_boundary
+        assert tree.depth == layers
+        # level 1 groups the boundary legs by their tile
+        tiles = [t for t, _e in tiling.boundary_edges]
+        lvl1 = tree.ancestors(1)
+        for a in range(tree.n_leaves):
+            for b in range(tree.n_leaves):
+                assert (lvl1[a] == lvl1[b]) == (tiles[a] == tiles[b])
+        # level l nodes are tiles of ring layers - l + 1
+        for lvl, ring_tiles in enumerate(tree.meta["tiles"], start=1):
+            rings = {tiling.tiles[t].layer for t in ring_tiles}
+            assert rings == {layers - lvl + 1}
+            assert len(ring_tiles) == tree.level_sizes[lvl]
+        _partition_ok(tree)
