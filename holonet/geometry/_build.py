@@ -55,7 +55,7 @@ class _Built:
     boundary_sizes: list[int] = field(default_factory=list)
 
 
-_IDX = np.int64
+_IDX = np.int64  # index dtype of the boundary/ring arrays
 
 
 def _ref_table(p: int, radius: float) -> np.ndarray:
@@ -194,22 +194,27 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
 
         if coords:
             assert nb is not None and ne is not None
-            # old boundary edges <-> the run tiles across them
-            run_id = np.repeat(np.arange(nrun), run_len)
-            tile_loc = run_pos[run_id]
-            new_edge = run_end[run_id] - np.arange(m)
-            nb[bt, be] = off + tile_loc
-            ne[bt, be] = new_edge
-            nb[off + tile_loc, new_edge] = bt
-            ne[off + tile_loc, new_edge] = be
+            nbf, nef = nb.reshape(-1), ne.reshape(-1)
+            # old boundary edges <-> the run tiles across them (flat indices)
+            run_id = np.repeat(np.arange(nrun, dtype=_IDX), run_len)
+            tile_loc = run_pos[run_id] if vertex else run_id
+            new_edge = run_end[run_id] - np.arange(m, dtype=_IDX)
+            f_old = bt * pmax + be
+            f_new = (off + tile_loc) * pmax + new_edge
+            nbf[f_old] = off + tile_loc
+            nef[f_old] = new_edge
+            nbf[f_new] = bt
+            nef[f_new] = be
             # spokes between consecutive ring tiles
-            a = np.flatnonzero(~ga)
+            a = np.flatnonzero(~ga).astype(_IDX)
             b = a + 1
             b[b == n_new] = 0
-            nb[off + a, p_new - 1] = off + b
-            ne[off + a, p_new - 1] = r[b]
-            nb[off + b, r[b]] = off + a
-            ne[off + b, r[b]] = p_new - 1
+            f_a = (off + a) * pmax + (p_new - 1)
+            f_b = (off + b) * pmax + r[b]
+            nbf[f_a] = off + b
+            nef[f_a] = r[b]
+            nbf[f_b] = off + a
+            nef[f_b] = p_new - 1
 
         # the new boundary: each ring tile's outer path, in ring order
         total = int(ell.sum())
