@@ -28,7 +28,7 @@ def test_54_vertex_layer_sizes_and_boundary():
         # derived from the tiling itself, not from stored counters
         assert Counter(tile.layer for tile in t.tiles)[layers] == t.layer_sizes[-1]
         assert sum(n is None for tile in t.tiles for n in tile.neighbors) == t.n_boundary
-        assert len(t.tiles) == t.n_tiles == len(t.layer_sizes) * 0 + len(list(t.tiles))
+        assert len(t.tiles) == t.n_tiles == len(list(t.tiles)) == sum(t.layer_sizes)
     assert sizes == [1, 10, 40, 150, 560]
     assert bnd == [5, 25, 95, 355, 1325]
     assert cum == [1, 11, 51, 201, 761]
