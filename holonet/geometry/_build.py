@@ -116,9 +116,11 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
     ``angles`` maps a polygon size to its interior angle (semi-regular tilings);
     ``None`` means the regular {p,q} angle ``2 pi / q``. With ``coords=False`` only
     the layer and boundary sizes are computed (no neighbour tables, no coordinates),
-    and ``stop_at`` stops adding layers once the patch has more than ``stop_at``
-    tiles. With ``coords=True`` the exact layer ``sizes`` (predicted beforehand) are
-    required so the global arrays are allocated once.
+    and ``stop_at`` stops as soon as the next layer would take the patch above
+    ``stop_at`` tiles; that layer's size (known from the boundary alone) is still
+    appended to ``sizes``, but nothing of it is built. With ``coords=True`` the
+    exact layer ``sizes`` (predicted beforehand) are required so the global arrays
+    are allocated once.
     """
     p0 = ps[0]
     out = _Built(sizes=[1], ps=[p0], bt=np.zeros(p0, _IDX), be=np.arange(p0, dtype=_IDX),
@@ -146,8 +148,6 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
     vertex = convention == "vertex"
     off = 1
     for p_new in ps[1:]:
-        if stop_at is not None and off > stop_at:
-            break
         p_prev = out.ps[-1]
         bt, be = out.bt, out.be
         m = bt.size
@@ -176,6 +176,11 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
         run_pos = grp_off
         if coords and n_new != sizes[len(out.sizes)]:  # type: ignore[index]
             raise RuntimeError("internal error: predicted layer size differs from built")
+        if stop_at is not None and off + n_new > stop_at:
+            # the size of this layer is known exactly; stop before building it
+            out.sizes.append(n_new)
+            out.ps.append(p_new)
+            break
 
         if vertex:
             r = np.zeros(n_new, _IDX)

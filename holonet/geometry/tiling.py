@@ -166,25 +166,57 @@ def _berlekamp_massey(seq: list[int]) -> list[Any]:
     return [-x for x in c[1:ell + 1]]
 
 
-def _predict_sizes(q: int, ps: list[int], convention: str, pmax: int,
-                   angles: dict[int, float] | None) -> list[int]:
-    """Layer sizes for ``len(ps)`` layers, extrapolated from the first layers.
+def _vertex_sizes(p: int, q: int, layers: int) -> list[int]:
+    """Closed form for the vertex convention (theory/tilings.md, Sec. 2).
 
-    The first layers are built combinatorially (cheap, no coordinates) while the
-    patch is small; the boundary evolves by a finite substitution rule, so the layer
-    sizes obey a linear recurrence, found exactly by Berlekamp-Massey and used to
-    extrapolate (in exact integer arithmetic) without building anything large.
+    ``n_1 = 1``, ``n_2 = p (q - 2)``, ``n_3 = T n_2`` and ``n_{L+1} = T n_L - n_{L-1}``
+    with ``T = (p - 2)(q - 2) - 2``, the trace of the determinant-one transfer
+    matrix of boundary-vertex types: ``n_L = p (q - 2) U_{L-2}(T / 2)`` (Chebyshev).
+
+    Examples
+    --------
+    >>> _vertex_sizes(5, 4, 5)
+    [1, 10, 40, 150, 560]
     """
-    small = _build.build(q, ps, convention, pmax, angles, coords=False, stop_at=20_000)
-    sizes = list(small.sizes)
-    if len(sizes) == len(ps):
-        return sizes
-    rec = _berlekamp_massey(sizes[1:])
-    out = list(sizes)
-    while len(out) < len(ps):
-        nxt = sum(ck * out[-1 - k] for k, ck in enumerate(rec))
-        out.append(int(nxt))
+    big_t = (p - 2) * (q - 2) - 2
+    out = [1, p * (q - 2), big_t * p * (q - 2)][:layers]
+    while len(out) < layers:
+        out.append(big_t * out[-1] - out[-2])
     return out
+
+
+def _predict_sizes(q: int, ps: list[int], convention: str, pmax: int,
+                   angles: dict[int, float] | None, max_tiles: int = DEFAULT_MAX_TILES
+                   ) -> tuple[list[int], bool]:
+    """Layer sizes for ``len(ps)`` layers, predicted without building anything large.
+
+    Returns ``(sizes, exact)``. The first layers are built combinatorially (no
+    coordinates, no neighbour tables) while the patch stays small. The boundary
+    evolves by a finite substitution rule, so the layer sizes obey a linear
+    recurrence; Berlekamp-Massey finds the shortest one exactly, and it is
+    trusted only once at least three further terms confirm it, then extrapolated in
+    integer arithmetic. Without a confirmed recurrence the combinatorial count is
+    continued up to ``max_tiles``; if the patch outgrows that first, the sizes
+    counted so far are returned with ``exact=False`` (their sum is a lower bound).
+    """
+    if convention == "vertex" and angles is None and len(set(ps)) == 1:
+        return _vertex_sizes(ps[0], q, len(ps)), True
+    sizes: list[int] = []
+    for stop in (20_000, max_tiles):
+        sizes = list(_build.build(q, ps, convention, pmax, angles, coords=False,
+                                  stop_at=stop).sizes)
+        if len(sizes) == len(ps):
+            return sizes, True
+        terms = sizes[1:]
+        rec = _berlekamp_massey(terms)
+        if len(terms) >= 2 * len(rec) + 3:
+            out = list(sizes)
+            while len(out) < len(ps):
+                out.append(int(sum(ck * out[-1 - k] for k, ck in enumerate(rec))))
+            return out[:len(ps)], True
+        if stop >= max_tiles:
+            break
+    return sizes, False
 
 
 class HyperbolicTiling:
@@ -272,13 +304,13 @@ class HyperbolicTiling:
         self.symbol = symbol
         self._angles = angles
         pmax = max(ps)
-        predicted = _predict_sizes(q, ps, self.convention, pmax, angles)
+        predicted, exact = _predict_sizes(q, ps, self.convention, pmax, angles, max_tiles)
         total = sum(predicted)
-        if total > max_tiles:
+        if total > max_tiles or not exact:
             raise ValueError(
                 f"{symbol} tiling with layers={len(ps)} ({self.convention} convention) would "
-                f"have {total:,} tiles, above max_tiles={max_tiles:,}; use fewer layers or "
-                "pass a larger max_tiles")
+                f"have {'' if exact else 'more than '}{total:,} tiles, above "
+                f"max_tiles={max_tiles:,}; use fewer layers or pass a larger max_tiles")
         built = _build.build(q, ps, self.convention, pmax, angles, sizes=predicted)
         assert built.nb is not None and built.ne is not None
         assert built.center is not None and built.phase is not None

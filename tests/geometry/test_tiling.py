@@ -58,8 +58,32 @@ def test_happy_25_11_code_counts():
 ])
 def test_predicted_sizes_match_built(p, q, conv, layers):
     # the size-limit prediction (recurrence extrapolated from small layers) is exact
-    predicted = _predict_sizes(q, [p] * layers, conv, p, None)
+    predicted, exact = _predict_sizes(q, [p] * layers, conv, p, None)
+    assert exact
     assert predicted == HyperbolicTiling(p, q, layers, convention=conv).layer_sizes
+
+
+def test_vertex_closed_form_matches_combinatorics_for_all_small_pq():
+    from holonet.geometry import _build
+    from holonet.geometry.tiling import _vertex_sizes
+
+    for p in range(3, 13):
+        for q in range(3, 13):
+            if (p - 2) * (q - 2) <= 4:
+                continue
+            built = _build.build(q, [p] * 10, "vertex", p, coords=False, stop_at=50_000).sizes
+            assert built == _vertex_sizes(p, q, len(built)), (p, q)
+
+
+def test_prediction_without_closed_form_edge_and_pentahex():
+    # 5.6.5.6 at 10 layers (29,000+ tiles) is past the 20,000-tile counting pass,
+    # so these sizes come from the Berlekamp-Massey recurrence
+    predicted, exact = _predict_sizes(4, [5, 6] * 5, "edge", 6, None)
+    assert exact
+    assert predicted == HyperbolicTiling.pentahexagonal(10).layer_sizes
+    predicted, exact = _predict_sizes(12, [12] * 9, "edge", 12, None)
+    # 6 layers hold 193,261 tiles: layer 6 is extrapolated, then checked by building
+    assert exact and predicted[:6] == HyperbolicTiling(12, 12, 6, "edge").layer_sizes
 
 
 def test_size_limit_states_predicted_count():
