@@ -43,6 +43,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -254,6 +255,78 @@ def _neighbourhood(x: Any, radius: int) -> Any:
     return do("concatenate", [xp[:, s:s + n] for s in range(2 * radius + 1)], axis=2)
 
 
+def _to_windows(x: Any, lvl: int, branching: tuple[int, ...], radius: int) -> Any:
+    """Children seen at level ``lvl + 1``, repeated for every leaf window below.
+
+    ``x`` holds level-``lvl`` nodes, shape ``(B, n_lvl, ...)``. Returns
+    ``(B, n_1, (2r+1)·b_lvl, ...)``: for each level-1 window the children of its
+    level-``(lvl+1)`` ancestor's neighbourhood (all leaves of a window share
+    their ancestors, so one key set serves the whole window).
+    """
+    bsz, n_nodes = x.shape[0], x.shape[1]
+    rest = tuple(x.shape[2:])
+    b = branching[lvl]
+    n_par = n_nodes // b
+    kids = _neighbourhood(do("reshape", x, (bsz, n_par, b) + rest), radius)
+    reps = int(np.prod(branching[1:lvl + 1])) if lvl > 0 else 1   # windows per parent
+    if reps > 1:
+        width = kids.shape[2]
+        kids = do("broadcast_to", kids[:, :, None], (bsz, n_par, reps, width) + rest)
+        kids = do("reshape", kids, (bsz, n_par * reps, width) + rest)
+    return kids
+
+
+@functools.lru_cache(maxsize=64)
+def _window_structure(branching: tuple[int, ...], n: int, radius: int, include_self: bool
+                      ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Host constants of the window DP: structural bias, counts, per-level counts.
+
+    Returns ``(bias, log_counts, counts)``: ``bias`` ``(n_1, b_0, K)`` is ``0`` or
+    ``-inf`` (the query's own child at each level, itself at level 1 unless
+    ``include_self``, out-of-range neighbours); ``log_counts`` ``(n_1, 1, K)`` is the
+    log leaf count of every key node (``-inf`` for empty); ``counts[l]`` the
+    leaf counts per level-``l`` node.
+    """
+    n_pad = int(np.prod(branching))
+    width = 2 * radius + 1
+    counts = [np.zeros((1, n_pad))]
+    counts[0][0, :n] = 1.0
+    for b in branching[:-1]:
+        counts.append(counts[-1].reshape(1, -1, b).sum(2))
+    n1 = n_pad // branching[0]
+    b0 = branching[0]
+    masks, cnts = [], []
+    for lvl, b in enumerate(branching):
+        c = _to_windows(counts[lvl][..., None], lvl, branching, radius)[0, :, :, 0]
+        cnts.append(c)                                           # (n1, w*b)
+        pos_in_parent = (np.arange(n1) // int(np.prod(branching[1:lvl]) if lvl > 1 else 1)
+                         ) % b if lvl > 0 else None
+        cols = np.arange(width * b)
+        if lvl == 0:
+            own = (cols[None, :] == radius * b + np.arange(b)[:, None]) if not include_self \
+                else np.zeros((b, width * b), dtype=bool)
+            masks.append(np.broadcast_to(own[None], (n1, b0, width * b)))
+        else:
+            assert pos_in_parent is not None
+            centre = radius * b + pos_in_parent                  # own child, per window
+            own = np.abs(cols[None, :] - centre[:, None]) <= radius
+            masks.append(np.broadcast_to(own[:, None, :], (n1, b0, width * b)))
+    mask = np.concatenate(masks, axis=2)
+    cnt = np.concatenate(cnts, axis=1)[:, None, :]
+    bias = np.where(mask, -np.inf, 0.0)
+    with np.errstate(divide="ignore"):
+        log_counts = np.where(cnt > 0, np.log(np.maximum(cnt, 1e-300)), -np.inf)
+    return bias, log_counts, counts
+
+
+@functools.lru_cache(maxsize=64)
+def _window_bias(branching: tuple[int, ...], n: int, radius: int, include_self: bool,
+                 dtype: str) -> np.ndarray:
+    """Structural bias plus log counts (no key mask), cached in the compute dtype."""
+    bias, log_counts, _ = _window_structure(branching, n, radius, include_self)
+    return np.ascontiguousarray((bias + log_counts)[None], dtype=dtype)
+
+
 def _window_dp(q: Any, k: Any, v: Any, branching: tuple[int, ...], n: int,
                include_self: bool, valid: Any, radius: int = 0) -> Any:
     """DP on ``Tree.fixed_windows``: leaves padded to ``prod(branching)``, no gathers.
@@ -262,97 +335,63 @@ def _window_dp(q: Any, k: Any, v: Any, branching: tuple[int, ...], n: int,
     ``radius`` of its own ancestor, minus the children within ``radius`` of its
     level-``(l-1)`` ancestor (already resolved one level finer). ``radius = 0``
     is HSA (siblings of ancestors); ``radius = 1`` is the MERA causal cone.
+
+    All leaves of a level-1 window share their ancestors, so every window gets
+    one key set (its own leaves plus the children of its ancestors, per level:
+    ``K = (2r+1)·Σ_l b_l`` mean keys) built by reshapes and broadcasts; then one
+    batched matmul for the scores, one log-sum-exp, one batched matmul for the
+    values.
     """
     bsz, _, d = q.shape
     dv = v.shape[-1]
     n_pad = int(np.prod(branching))
+    b0 = branching[0]
+    n1 = n_pad // b0
+    bias_h, _, counts_h = _window_structure(tuple(branching), n, radius, include_self)
     q = _ops.pad_rows(q, n_pad - n)
     k = _ops.pad_rows(k, n_pad - n)
     v = _ops.pad_rows(v, n_pad - n)
-    if valid is None and n_pad == n and radius == 0:
-        cnt0 = None                                   # every key counts: structural sizes
-    else:
-        base = np.zeros((1, n_pad))
-        base[:, :n] = 1.0
-        cnt0 = _ops.const(base, q) if valid is None else _ops.pad_last(valid, n_pad - n)
+    if valid is not None:
+        cnt0 = _ops.pad_last(valid, n_pad - n)
         k = k * cnt0[..., None]
         v = v * cnt0[..., None]
-    # bottom-up: key/value sums and leaf counts of every node, per level
-    ksums: list[Any] = [k]
-    vsums: list[Any] = [v]
-    cnts: list[Any] = [cnt0]
-    sizes = [1]
-    for b in branching[:-1]:
-        nodes = ksums[-1].shape[1] // b
-        ksums.append(do("sum", do("reshape", ksums[-1], (bsz, nodes, b, d)), axis=2))
-        vsums.append(do("sum", do("reshape", vsums[-1], (bsz, nodes, b, dv)), axis=2))
-        c = cnts[-1]
-        cnts.append(None if c is None else do("sum", do("reshape", c, (c.shape[0], nodes, b)),
-                                                 axis=2))
-        sizes.append(sizes[-1] * b)
-    width = 2 * radius + 1
-    # top-down: scores of every leaf against the children in its window at each level
-    scores = []
-    kids_v, kids_c = [], []
-    span = 1                                          # leaves per child node
-    for lvl, b in enumerate(branching):
-        n_par = n_pad // (span * b)
-        kc = do("reshape", ksums[lvl], (bsz, n_par, b, d))
-        if cnts[lvl] is None:
-            kc = kc * (1.0 / span)
-            cc = None
-        else:  # mean keys from the true counts
-            c = cnts[lvl]
-            cc = do("reshape", c, (c.shape[0], n_par, b))
-            kc = kc * (1.0 / _ops.at_least_one(cc))[..., None]
-            cc = _neighbourhood(cc[..., None], radius)[..., 0]   # (Bv, n_par, w*b)
-        kc = _neighbourhood(kc, radius)                          # (B, n_par, w*b, d)
-        qg = do("reshape", q, (bsz, n_par, b * span, d))
-        s = qg @ _ops.swap_last(kc)                              # (B, n_par, b*span, w*b)
-        s = do("reshape", s, (bsz, n_par, b, span, width * b))
-        # own position t of the query's child in the window is radius*b + t
-        pos = np.arange(b)[:, None] + radius * b
-        cols = np.arange(width * b)[None, :]
-        if lvl == 0:
-            own = (cols == pos) if not include_self else None
+    # bottom-up: key/value sums per level, means from the (valid) leaf counts
+    kbars: list[Any] = [k]
+    vbars: list[Any] = [v]
+    ksum, vsum = k, v
+    cnts: list[Any] = [cnt0] if valid is not None else []
+    for lvl, b in enumerate(branching[:-1], start=1):
+        nodes = ksum.shape[1] // b
+        ksum = do("sum", do("reshape", ksum, (bsz, nodes, b, d)), axis=2)
+        vsum = do("sum", do("reshape", vsum, (bsz, nodes, b, dv)), axis=2)
+        if valid is None:
+            inv = _ops.const(1.0 / np.maximum(counts_h[lvl], 1.0), q)[..., None]
         else:
-            own = np.abs(cols - pos) <= radius
-        mask: Any = None if own is None else _ops.const(own[:, None, :], q)
-        if cc is not None:
-            empty = do("reshape", cc, (cc.shape[0], n_par, 1, 1, width * b)) <= 0
-            mask = empty if mask is None else (empty | mask)
-        if mask is not None:
-            s = do("where", mask, _ops.NEG_INF, s)
-        scores.append(s)
-        kids_v.append(_neighbourhood(do("reshape", vsums[lvl], (bsz, n_par, b, dv)), radius))
-        kids_c.append(cc)
-        span *= b
-    # one stabiliser per leaf over all levels (log-sum-exp), then the weighted sums
-    m: Any = None
-    for s in scores:
-        ms = do("reshape", do("max", s, axis=-1), (bsz, n_pad))
-        m = ms if m is None else do("maximum", m, ms)
-    m = do("where", do("isfinite", m), m, 0.0)
-    acc: Any = None
-    norm: Any = None
-    span = 1
-    for lvl, (b, s) in enumerate(zip(branching, scores)):
-        n_par = n_pad // (span * b)
-        p = do("exp", s - do("reshape", m, (bsz, n_par, b, span, 1)))
-        p = do("reshape", p, (bsz, n_par, b * span, width * b))
-        part = do("reshape", p @ kids_v[lvl], (bsz, n_pad, dv))
-        cc = kids_c[lvl]
-        if cc is None:
-            z = do("sum", p, axis=-1) * float(sizes[lvl])
-        else:
-            z = do("sum", p * cc[:, :, None, :], axis=-1)
-        z = do("reshape", z, (bsz, n_pad))
-        acc = part if acc is None else acc + part
-        norm = z if norm is None else norm + z
-        span *= b
-    norm = do("where", norm > 0, norm, 1.0)
-    out = acc / norm[..., None]
-    return out[:, :n]
+            c = do("sum", do("reshape", cnts[-1], (cnts[-1].shape[0], nodes, b)), axis=2)
+            cnts.append(c)
+            inv = (1.0 / _ops.at_least_one(c))[..., None]
+        kbars.append(ksum * inv)
+        vbars.append(vsum * inv)
+    keys = do("concatenate", [_to_windows(kb, lvl, branching, radius)
+                              for lvl, kb in enumerate(kbars)], axis=2)   # (B, n1, K, d)
+    vals = do("concatenate", [_to_windows(vb, lvl, branching, radius)
+                              for lvl, vb in enumerate(vbars)], axis=2)   # (B, n1, K, dv)
+    if valid is None:
+        dtype = str(q.dtype).replace("torch.", "")
+        bias = _ops.const(_window_bias(tuple(branching), n, radius, include_self, dtype), q)
+    else:
+        c_all = do("concatenate", [_to_windows(c[..., None], lvl, branching, radius)[..., 0]
+                                   for lvl, c in enumerate(cnts)], axis=2)  # (Bv, n1, K)
+        logc = do("where", c_all > 0, do("log", _ops.at_least_one(c_all)), _ops.NEG_INF)
+        # log(max(c,1)) is exact for integer counts >= 1; empty nodes get -inf
+        bias = _ops.const(bias_h, q)[None] + logc[:, :, None, :]
+    qg = do("reshape", q, (bsz, n1, b0, d))
+    s = qg @ _ops.swap_last(keys) + bias                                  # (B, n1, b0, K)
+    m = _ops.safe_max(s)
+    p = do("exp", s - m[..., None])
+    z = do("sum", p, axis=-1)
+    out = (p @ vals) / do("where", z > 0, z, 1.0)[..., None]
+    return do("reshape", out, (bsz, n_pad, dv))[:, :n]
 
 
 # ---------------------------------------------------------------------------------

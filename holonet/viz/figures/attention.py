@@ -60,7 +60,8 @@ def attention_blocks(quick: bool = False) -> Any:
     fig, axes = plt.subplots(2, 4, figsize=(11.0, 5.8), constrained_layout=True)
     cmap = plt.get_cmap(SEQUENTIAL).with_extremes(bad="white")
     lcmap = plt.get_cmap("viridis").with_extremes(bad="white")
-    im = lim = None
+    im: Any = None
+    lim: Any = None
     for col, ((title, _), lg, lev) in enumerate(zip(panels, logs, levels)):
         ax = axes[0, col]
         im = ax.imshow(np.ma.masked_invalid(lg), cmap=cmap, vmin=vmin, vmax=vmax,
