@@ -46,6 +46,7 @@ __all__ = [
     "holographic_attention",
     "holographic_matrix",
     "holographic_pattern",
+    "holographic_record",
     "holographic_tokens",
     "pauli_product",
     "wedge_decoder",
@@ -390,3 +391,39 @@ def holographic_attention(q: Any, k: Any, v: Any, code: Any, region: Any = None,
     batch = tuple(f"b{i}" for i in range(len(q.shape) - 2))
     return contract([(w, batch + ("query", "key")), (v, batch + ("key", "feature"))],
                     output=batch + ("query", "feature"))
+
+
+def holographic_record(code: Any, q: Any, k: Any, region: Any = None, *, layer: int = 0,
+                       record: Any = None) -> Any:
+    """Store the holographic attention maps of ``(H, T, d)`` (or ``(T, d)``) heads in an
+    :class:`~holonet.attention.record.AttentionRecord` (tokens on their rings).
+
+    Passing ``record`` adds layer ``layer`` to an existing record.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from holonet.codes import happy_code
+    >>> q = np.random.default_rng(0).standard_normal((2, 36, 4))
+    >>> rec = holographic_record(happy_code(2), q, q, region=range(12))
+    >>> rec.n_tokens, rec.heads(0), rec.n_rings
+    (36, [0, 1], 3)
+    """
+    from holonet.attention.record import AttentionRecord
+    from holonet.backend import to_numpy
+
+    labels, ring = holographic_tokens(code)
+    dec = wedge_decoder(code, region)
+    pat = holographic_pattern(code, region, decoder=dec)
+    a = to_numpy(holographic_matrix(q, k, code, pattern=pat))
+    if a.ndim == 2:
+        a = a[None]
+    if a.ndim != 3:
+        raise ValueError(f"q must have shape (T, d) or (H, T, d); got {tuple(q.shape)}")
+    rec = record if record is not None else AttentionRecord(
+        tokens=labels, ring=ring,
+        meta={"kind": "holographic", "region": [int(i) for i in dec.region],
+              "wedge": sorted(dec.wedge)})
+    for head in range(a.shape[0]):
+        rec.add(layer, head, a[head])
+    return rec

@@ -446,13 +446,14 @@ class Tree:
                   n_sites: int | None = None) -> Tree:
         """Tree of a MERA's coarse-graining: each isometry's inputs are siblings.
 
-        A binary MERA's isometries map 2 sites to 1, a ternary MERA's 3 to 1, so
-        the coarse-graining tree is ``fixed_windows(n_sites, [b, b, ...])`` with
-        ``b = 2`` or ``3``; the disentanglers do not change the tree (they act
-        within a layer; see :func:`holonet.attention.mera_attention` for the
+        A binary (or modified binary) MERA's isometries map 2 sites to 1, a
+        ternary MERA's 3 to 1, so the coarse-graining tree is
+        ``fixed_windows(n_sites, [b, b, ...])`` with ``b = 2`` or ``3``; the
+        disentanglers do not change the tree (they act within a layer; see :func:`holonet.attention.mera_attention` for the
         pattern they add). Accepts a :class:`holonet.mera.MERA`-like object with
-        ``kind`` (``'binary'``/``'ternary'``) and ``n_sites`` attributes, or the
-        two values as keywords.
+        ``kind`` (``'binary'``, ``'ternary'``, ``'modified_binary'``) and
+        ``n_sites`` attributes, or the two values as keywords. The top sites of
+        a finite MERA are joined under the root.
 
         Examples
         --------
@@ -471,8 +472,8 @@ class Tree:
         if kind is None or n_sites is None:
             raise ValueError("from_mera needs a MERA (with kind and n_sites) or kind= and "
                              "n_sites=")
-        kind = check_option("MERA kind", kind, ("binary", "ternary"))
-        b = 2 if kind == "binary" else 3
+        kind = check_option("MERA kind", kind, ("binary", "ternary", "modified_binary"))
+        b = 3 if kind == "ternary" else 2
         n_sites = check_int("n_sites", n_sites, minimum=1)
         n_levels = max(1, int(np.ceil(np.log(n_sites) / np.log(b) - 1e-9)))
         tree = cls.fixed_windows(n_sites, [b] * n_levels)

@@ -10,6 +10,7 @@ from holonet.attention import (
     holographic_attention,
     holographic_matrix,
     holographic_pattern,
+    holographic_record,
     holographic_tokens,
     pauli_product,
     wedge_decoder,
@@ -205,3 +206,15 @@ def test_pauli_product_signs():
     assert p.tolist() == [1, 1, 1, 1] and s == 1
     x = stim.PauliString("XX") * stim.PauliString("ZZ")
     assert x.sign == -1
+
+
+def test_record_round_trip(rng):
+    code = codes.happy_code(2)
+    q, k = rng.standard_normal((2, 3, code.n + code.k, 4))
+    rec = holographic_record(code, q, k, region=range(12))
+    assert rec.heads(0) == [0, 1, 2] and rec.n_rings == code.tiling.layers + 1
+    np.testing.assert_allclose(rec.maps[(0, 1)], holographic_matrix(q[1], k[1], code,
+                                                                    range(12)), atol=1e-12)
+    back = type(rec).from_json(rec.to_json())
+    assert back.meta["wedge"] == rec.meta["wedge"]
+    np.testing.assert_allclose(back.maps[(0, 2)], rec.maps[(0, 2)], atol=1e-6)

@@ -118,3 +118,15 @@ def test_from_tiling_rings_are_scales():
             assert rings == {layers - lvl + 1}
             assert len(ring_tiles) == tree.level_sizes[lvl]
         _partition_ok(tree)
+
+
+def test_from_mera_with_holonet_mera():
+    mera = pytest.importorskip("holonet.mera")
+    if not hasattr(mera, "MERA"):
+        pytest.skip("needs holonet.mera.MERA")
+    for kind, n, sizes in [("binary", 16, [16, 8, 4, 2, 1]), ("ternary", 27, [27, 9, 3, 1]),
+                           ("modified_binary", 16, [16, 8, 4, 2, 1])]:
+        m = mera.MERA(kind, n_sites=n, chi=2)
+        t = Tree.from_mera(m)
+        assert t.level_sizes == sizes
+        assert t.meta["mera_kind"] == kind
