@@ -450,10 +450,11 @@ class Tree:
         ternary MERA's 3 to 1, so the coarse-graining tree is
         ``fixed_windows(n_sites, [b, b, ...])`` with ``b = 2`` or ``3``; the
         disentanglers do not change the tree (they act within a layer; see
-        :func:`holonet.attention.mera_attention` for the pattern they add). Accepts a :class:`holonet.mera.MERA`-like object with
-        ``kind`` (``'binary'``, ``'ternary'``, ``'modified_binary'``) and
-        ``n_sites`` attributes, or the two values as keywords. The top sites of
-        a finite MERA are joined under the root.
+        :func:`holonet.attention.mera_attention` for the pattern they add).
+        Accepts a :class:`holonet.mera.MERA`-like object with ``kind``
+        (``'binary'``, ``'ternary'``, ``'modified_binary'``) and ``n_sites``
+        attributes, or the two values as keywords. The top sites of a finite
+        MERA are joined under the root.
 
         Examples
         --------
