@@ -70,3 +70,24 @@ def test_mera_object_and_errors(rng):
         mera_attention(q, k, v, tree=Tree.from_parents([9] * 9 + [-1]))
     with pytest.raises(ValueError, match="unknown MERA kind"):
         mera_attention(q, k, v, "quaternary")
+
+
+@pytest.mark.parametrize("kind, n", [("binary", 32), ("ternary", 27)])
+def test_radius_one_contains_holonet_mera_causal_cones(kind, n):
+    """Cross-check of the derivation against holonet.mera's own causal cones: at every
+    level the cone of site i lies within one coarse site of i's ancestor (periodic)."""
+    mera = pytest.importorskip("holonet.mera")
+    if not hasattr(mera, "MERA"):
+        pytest.skip("needs holonet.mera.MERA")
+    m = mera.MERA(kind, n_sites=n, chi=2)
+    tree = Tree.from_mera(m)
+    widest = 0
+    for i in range(n):
+        cone = m.causal_cone([i]).sites
+        for lvl in range(1, min(len(cone), tree.depth)):
+            size = tree.level_sizes[lvl]
+            a = int(tree.ancestors(lvl)[i])
+            near = {(a + s) % size for s in (-1, 0, 1)}
+            assert set(cone[lvl]) <= near, (i, lvl, cone[lvl], a)
+            widest = max(widest, len(cone[lvl]))
+    assert widest == mera.CONE_WIDTH[kind]
