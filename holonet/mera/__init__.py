@@ -1,5 +1,45 @@
-"""holonet.mera."""
+"""holonet.mera: MERA as explicit tensor networks, causal cones, scaling superoperators,
+and variational optimisation of the scale-invariant MERA.
+
+Examples
+--------
+>>> from holonet.mera import MERA
+>>> MERA.rand("binary", n_sites=16, chi=4, seed=0).check_isometric().ok
+True
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from holonet.mera.geometry import CONE_WIDTH, KINDS, LayerGeometry, layer_geometry
+from holonet.mera.network import MERA, CausalCone, IsometryCheck, TensorDeviation
+from holonet.mera.optimize import (
+    ISING_ENERGY,
+    OptimizationResult,
+    ising_hamiltonian,
+    optimize_ising,
+)
+from holonet.mera.superop import (
+    ascend,
+    descend,
+    scaling_dimensions,
+    scaling_superoperator,
+)
+
+__all__ = [
+    "CONE_WIDTH",
+    "ISING_ENERGY",
+    "KINDS",
+    "MERA",
+    "CausalCone",
+    "IsometryCheck",
+    "LayerGeometry",
+    "OptimizationResult",
+    "TensorDeviation",
+    "ascend",
+    "descend",
+    "ising_hamiltonian",
+    "layer_geometry",
+    "optimize_ising",
+    "scaling_dimensions",
+    "scaling_superoperator",
+]
