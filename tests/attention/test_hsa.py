@@ -242,3 +242,16 @@ def test_flops_counts():
     per_pair = 2 * 64 + 2 * 64 + 2
     expected = 512 * (16 + 8 + 4) * per_pair + (512 + 32 + 4) * 129 + 512 * 64
     assert hsa_flops(tree, 64) == expected
+
+
+@pytest.mark.parametrize("n, branching", [(37, [3, 2, 2]), (64, [4, 4, 4]), (100, [16, 8])])
+def test_every_backend_matches_the_reference(backend, rng, n, branching):
+    tree = Tree.fixed_windows(n, branching)
+    q, k, v = rng.standard_normal((3, 2, n, 5))
+    mask = rng.random((2, n)) < 0.3
+    for include_self in (True, False):
+        for km in (None, mask):
+            out = hsa(*(asarray(x, like=backend) for x in (q, k, v)), tree, include_self,
+                      None if km is None else asarray(km, like=backend))
+            ref = hsa_dense(q, k, v, tree, include_self, km)
+            np.testing.assert_allclose(to_numpy(out), ref, rtol=0, atol=1e-12)
