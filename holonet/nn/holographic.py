@@ -246,6 +246,10 @@ class HolographicAttention(RecordingMixin):
         self._cache: dict[tuple[int, str], Tensor] = {}
         #: tiles of each ring in latent order (set by :meth:`from_tiling`)
         self.tile_order: list[list[int]] | None = None
+        #: the code network this layer was derived from (:meth:`from_code`)
+        self.code: Any = None
+        self._decoders: dict[tuple[Any, ...], Any] = {}
+        self._full_decoder: Any = None
 
     # ------------------------------------------------------------------ geometry
     @classmethod
@@ -291,6 +295,40 @@ class HolographicAttention(RecordingMixin):
         layer = cls(embed_dim, num_heads, sizes, ring_adjacency=[*adj, leg_adj], **kwargs)
         layer.tile_order = by_layer
         return layer
+
+    @classmethod
+    def from_code(cls, code: Any, embed_dim: int, num_heads: int = 1,
+                  **kwargs: Any) -> HolographicAttention:
+        """The layer of a HaPPY code network (:func:`holonet.codes.happy_code`).
+
+        Rings and bonds come from ``code.tiling`` (:meth:`from_tiling`: one latent per
+        tile = per bulk leg ``q{tile}``, boundary tokens on the boundary legs), and
+        the exact core readout of a boundary region is the code's wedge decoder
+        (:meth:`decoder`).
+        """
+        layer = cls.from_tiling(code.tiling, embed_dim, num_heads, **kwargs)
+        layer.code = code
+        return layer
+
+    def decoder(self, region: Any = None) -> Any:
+        """The exact core readout from boundary region ``region`` alone (``None`` = all):
+        a :class:`holonet.nn.wedge.WedgeReadout` built from the code's logical operators
+        cleaned into the region. Needs a layer made by :meth:`from_code`."""
+        from holonet.nn.wedge import WedgeReadout
+
+        if self.code is None:
+            raise ValueError("decoder() needs a layer built by HolographicAttention.from_code")
+        key = ("all",) if region is None else tuple(sorted(int(i) for i in region))
+        if key not in self._decoders:
+            full = None
+            if region is not None:
+                full = self._full_decoder
+                if full is None:
+                    from holonet.attention.holographic import wedge_decoder
+
+                    full = self._full_decoder = wedge_decoder(self.code, None)
+            self._decoders[key] = WedgeReadout(self.code, region, full=full)
+        return self._decoders[key]
 
     def _boundary_adj(self, n: int, device: torch.device) -> Tensor:
         """``(m_outer, n)`` which boundary tokens each outermost latent reads."""

@@ -6,7 +6,8 @@
 - ``scratch`` (:mod:`.scratch`): HSA vs flat attention trained from scratch.
 
 Each ``run_<name>(quick, seed, progress)`` returns a JSON-serialisable dict;
-:func:`run` also writes ``<out>/nn_<name>.json`` (atomically) and the figure.
+:func:`run` also writes ``<out>/nn_data/nn_<name>.json`` (atomically) and the figure
+``<out>/nn_<name>.{svg,pdf}``.
 """
 
 from __future__ import annotations
@@ -19,20 +20,24 @@ from holonet._io import atomic_open
 from holonet._options import check_option
 from holonet.nn._cli import EXPERIMENTS
 
-__all__ = ["EXPERIMENTS", "run", "run_experiment"]
+__all__ = ["DATA_DIR", "EXPERIMENTS", "run", "run_experiment"]
+
+#: Subdirectory of the output directory holding the experiments' JSON numbers (a
+#: directory, so the figure registry's one-file-per-figure check is unaffected).
+DATA_DIR = "nn_data"
 
 
 def run_experiment(name: str, *, quick: bool = True, seed: int = 0,
                    progress: bool = False) -> dict[str, Any]:
     """Run experiment ``name`` and return its numbers (no files written)."""
     check_option("experiment", name, EXPERIMENTS)
-    if name == "erasure":
-        from holonet.nn.experiments.erasure import run_erasure as fn
-    elif name == "zero-shot":
-        from holonet.nn.experiments.zero_shot import run_zero_shot as fn
-    else:
-        from holonet.nn.experiments.scratch import run_scratch as fn
-    return fn(quick=quick, seed=seed, progress=progress)
+    import importlib
+
+    module, func = {"erasure": ("erasure", "run_erasure"),
+                    "zero-shot": ("zero_shot", "run_zero_shot"),
+                    "scratch": ("scratch", "run_scratch")}[name]
+    fn = getattr(importlib.import_module(f"holonet.nn.experiments.{module}"), func)
+    return dict(fn(quick=quick, seed=seed, progress=progress))
 
 
 def figure_name(name: str) -> str:
@@ -41,14 +46,17 @@ def figure_name(name: str) -> str:
 
 def run(name: str, *, quick: bool = False, seed: int = 0, out: str | Path = "figures",
         progress: bool = True) -> dict[str, Any]:
-    """Run experiment ``name``; write ``<out>/nn_<name>.json`` and the figure files."""
-    from holonet.viz.figures import nn as nnfig
+    """Run experiment ``name``; write ``<out>/nn_data/nn_<name>.json`` and the figure files."""
+    import importlib
+
     from holonet.viz.figures import render
+
+    nnfig = importlib.import_module("holonet.viz.figures.nn")
 
     data = run_experiment(name, quick=quick, seed=seed, progress=progress)
     out = Path(out)
     fig = figure_name(name)
-    target = out / f"{fig}.json"
+    target = out / DATA_DIR / f"{fig}.json"
     with atomic_open(target, "w") as fh:
         json.dump(data, fh, indent=1, sort_keys=True)
     nnfig.RESULTS[fig] = data  # the figure draws these numbers, not a re-run

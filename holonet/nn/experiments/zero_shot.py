@@ -71,6 +71,7 @@ def run_zero_shot(quick: bool = True, seed: int = 0, progress: bool = False) -> 
     model = load_minilm()
     n_sent = 48 if quick else 320
     sentences, topics = generate_sentences(n_sent, seed=seed, with_topics=True)
+    assert isinstance(sentences, list)
     tok = model.tokenizer(sentences)["input_ids"]
     lengths = np.array([len(t) for t in tok])
     n_layers = 6
