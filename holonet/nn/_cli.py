@@ -16,7 +16,8 @@ EXPERIMENTS: dict[str, str] = {
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("experiment", help="run a holonet.nn experiment (needs torch)",
                        description="Run one experiment of holonet.nn; writes "
-                       "figures/nn_<name>.{svg,pdf} and figures/nn_data/nn_<name>.json. Experiments: "
+                       "figures/nn_<name>.{svg,pdf} and figures/nn_data/nn_<name>.json. "
+                       "Experiments: "
                        + "; ".join(f"{k}: {v}" for k, v in EXPERIMENTS.items()))
     p.add_argument("name", help="one of " + ", ".join(EXPERIMENTS))
     p.add_argument("--quick", action="store_true", help="small sizes (seconds)")
