@@ -10,6 +10,7 @@ from holonet.attention.holographic import (
     holographic_record,
     holographic_tokens,
     pauli_product,
+    ring_routing,
     wedge_decoder,
 )
 from holonet.attention.hsa import dense_flops, hsa, hsa_dense, hsa_flops, hsa_matrix
@@ -59,5 +60,6 @@ __all__ = [
     "mera_blocks",
     "mera_matrix",
     "pauli_product",
+    "ring_routing",
     "wedge_decoder",
 ]

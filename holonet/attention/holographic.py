@@ -49,6 +49,7 @@ __all__ = [
     "holographic_record",
     "holographic_tokens",
     "pauli_product",
+    "ring_routing",
     "wedge_decoder",
 ]
 
@@ -427,3 +428,84 @@ def holographic_record(code: Any, q: Any, k: Any, region: Any = None, *, layer: 
     for head in range(a.shape[0]):
         rec.add(layer, head, a[head])
     return rec
+
+
+def ring_routing(code: Any, ring: int = 1, *, normalise: bool = True) -> np.ndarray:
+    """Bond routing from the tiles of ``ring`` out to the boundary legs, by contraction.
+
+    The network's bonds between consecutive rings form matrices ``M_r`` (tiles of
+    ring ``r`` × tiles of ring ``r + 1``) and its legs a matrix ``B`` (tiles of
+    the outer ring × boundary legs, tiles of inner rings may carry legs too).
+    ``M_ring ⋯ M_{L-1} B`` counts the outward bond paths from each tile to
+    each boundary leg: the ring-to-ring routing of holographic attention. It
+    is contracted as a named-leg network through :func:`holonet.contract.contract`
+    (planned, cached path). Rows are normalised to sum to one if ``normalise``.
+
+    Returns
+    -------
+    ``(n_tiles_in_ring, n_boundary)`` array, tiles in increasing index.
+
+    Examples
+    --------
+    >>> from holonet.codes import happy_code
+    >>> r = ring_routing(happy_code(3))
+    >>> r.shape, bool((r > 0).all())
+    ((1, 95), True)
+    """
+    from holonet._options import check_int
+    from holonet.contract import contract
+
+    tiling = getattr(code, "tiling", code)
+    layers = int(tiling.layers)
+    ring = check_int("ring", ring, minimum=1, maximum=layers)
+    by_ring = {r: sorted(int(t.index) for t in tiling.tiles if int(t.layer) == r)
+               for r in range(1, layers + 1)}
+    pos = {t: i for r in by_ring for i, t in enumerate(by_ring[r])}
+    layer_of = {int(t.index): int(t.layer) for t in tiling.tiles}
+    edges = list(tiling.boundary_edges)
+    network = []
+    for r in range(ring, layers + 1):
+        # tiles of ring r -> boundary legs they carry directly
+        legs = np.zeros((len(by_ring[r]), len(edges)))
+        for b, (t, _e) in enumerate(edges):
+            if layer_of[int(t)] == r:
+                legs[pos[int(t)], b] = 1.0
+        if r < layers:
+            step = np.zeros((len(by_ring[r]), len(by_ring[r + 1])))
+            for (t1, _e1), (t2, _e2) in tiling.bonds:
+                a, b2 = int(t1), int(t2)
+                if layer_of[a] == r + 1 and layer_of[b2] == r:
+                    a, b2 = b2, a
+                if layer_of[a] == r and layer_of[b2] == r + 1:
+                    step[pos[a], pos[b2]] += 1.0
+            # a tile routes to its own legs and, through its outward bonds, further out
+            network.append((np.hstack([step, legs]), (f"t{r}", f"u{r}")))
+        else:
+            network.append((legs, (f"t{r}", f"u{r}")))
+    # within a ring, one hop along a bond first (tiles that touch the inner ring only
+    # at a vertex, as in the vertex convention, are reached through a ring neighbour)
+    for i, (mat, legs_names) in enumerate(network):
+        r = ring + i
+        hop = np.eye(len(by_ring[r]))
+        for (t1, _e1), (t2, _e2) in tiling.bonds:
+            a, b2 = int(t1), int(t2)
+            if layer_of[a] == r and layer_of[b2] == r:
+                hop[pos[a], pos[b2]] += 1.0
+                hop[pos[b2], pos[a]] += 1.0
+        network[i] = (contract([(hop, ("a", "b")), (mat, ("b", "c"))], output=("a", "c")),
+                      legs_names)
+    # expand: path counts P_r = [M_r | B_r] applied to [P_{r+1}; I] (legs pass through)
+    out = None
+    for mat, (row, _col) in reversed(network):
+        n_next = mat.shape[1] - len(edges)
+        if out is None:
+            out = mat
+            continue
+        stacked = np.vstack([out, np.eye(len(edges))]) if n_next else np.eye(len(edges))
+        out = contract([(mat, (row, "mid")), (stacked, ("mid", "leg"))], output=(row, "leg"))
+    assert out is not None
+    out = np.asarray(out, dtype=float)
+    if normalise:
+        tot = out.sum(1, keepdims=True)
+        out = out / np.where(tot > 0, tot, 1.0)
+    return out

@@ -13,6 +13,7 @@ from holonet.attention import (
     holographic_record,
     holographic_tokens,
     pauli_product,
+    ring_routing,
     wedge_decoder,
 )
 from holonet.backend import asarray, to_numpy
@@ -218,3 +219,20 @@ def test_record_round_trip(rng):
     back = type(rec).from_json(rec.to_json())
     assert back.meta["wedge"] == rec.meta["wedge"]
     np.testing.assert_allclose(back.maps[(0, 2)], rec.maps[(0, 2)], atol=1e-6)
+
+
+def test_ring_routing_reaches_the_boundary(code):
+    tiling = code.tiling
+    layers = tiling.layers
+    centre = ring_routing(code)
+    assert centre.shape == (1, code.n) and np.all(centre > 0)
+    np.testing.assert_allclose(centre.sum(1), 1.0)
+    # outermost ring: a tile reaches exactly its own legs and those of its ring neighbours
+    outer = ring_routing(code, ring=layers, normalise=False)
+    tiles = sorted(t.index for t in tiling.tiles if t.layer == layers)
+    layer_of = {t.index: t.layer for t in tiling.tiles}
+    for row, t in enumerate(tiles):
+        nbrs = {t} | {u for u in tiling.tiles[t].neighbors
+                      if u is not None and layer_of[u] == layers}
+        expect = {b for b, (tt, _e) in enumerate(tiling.boundary_edges) if tt in nbrs}
+        assert set(np.flatnonzero(outer[row])) == expect
