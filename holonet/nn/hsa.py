@@ -223,27 +223,39 @@ class HSAttention(RecordingMixin):
         if ignore is not None and tuple(ignore.shape) != (bsz, n):
             raise ValueError(f"key_padding_mask must have shape {(bsz, n)}; "
                              f"got {tuple(ignore.shape)}")
-        tree = resolve_tree(self.tree, n)
         q, k, v = self.project(q_in, k_in, v_in)
         weights = None
         drop = self.training and self.dropout > 0
         if need_weights or drop or self.recording:
-            weights = hsa_weights(q, k, tree, include_self=self.include_self, key_ignore=ignore)
-        if drop:
-            assert weights is not None
+            weights = self._weights(q, k, ignore)
+        if drop and weights is not None:
             out = F.dropout(weights, p=self.dropout) @ v
         else:
-            out = hsa_heads(q, k, v, tree, include_self=self.include_self, key_ignore=ignore)
+            out = self._attend(q, k, v, ignore)
         out = self.out_proj(out.transpose(1, 2).reshape(bsz, n, e))
         if self.recording and weights is not None:
             self._store(weights[0], torch.zeros(n, dtype=torch.long), out[0],
-                        [f"t{i}" for i in range(n)], layer="HSAttention",
-                        tree=repr(tree))
+                        [f"t{i}" for i in range(n)], layer=type(self).__name__,
+                        structure=self._describe(n))
         out = from_batch_first(out, self.batch_first, unbatched)
         if not need_weights or weights is None:
             return out, None
         w = weights.mean(dim=1) if average_attn_weights else weights
         return out, (w.squeeze(0) if unbatched else w)
+
+    # ------------------------------------------------------------------ the operator
+    def _attend(self, q: Tensor, k: Tensor, v: Tensor, ignore: Tensor | None) -> Tensor:
+        """``(B, H, N, d)`` heads -> attended values (the dynamic programme)."""
+        tree = resolve_tree(self.tree, q.shape[-2])
+        return hsa_heads(q, k, v, tree, include_self=self.include_self, key_ignore=ignore)
+
+    def _weights(self, q: Tensor, k: Tensor, ignore: Tensor | None) -> Tensor:
+        """The materialised ``(B, H, N, N)`` weights of :meth:`_attend`."""
+        tree = resolve_tree(self.tree, q.shape[-2])
+        return hsa_weights(q, k, tree, include_self=self.include_self, key_ignore=ignore)
+
+    def _describe(self, n: int) -> str:
+        return repr(resolve_tree(self.tree, n))
 
     def extra_repr(self) -> str:
         return (f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, "

@@ -12,7 +12,9 @@ is transported into ``i``'s frame by :math:`\Omega_{ij} = e^{\phi_i}e^{-\phi_j}`
 projections produce beliefs and frames, the weights are divergences. Because KL
 is invariant under a common rotation, :math:`\mathrm{KL}(q_i\|\Omega_{ij}q_j) =
 \mathrm{KL}(e^{-\phi_i}q_i\,\|\,e^{-\phi_j}q_j)`: all beliefs are rotated once to a
-common frame and the pairwise divergences are batched matmuls (``O(N^2K^2)``).
+common frame and the pairwise divergences are batched matmuls (``O(N^2K^2)``):
+:func:`holonet.attention.kl.gaussian_kl_matrix` (the backend-agnostic operator;
+this module adds the projections, key padding and the multi-head layout).
 
 Examples
 --------
@@ -40,32 +42,7 @@ from holonet.nn._common import (
     to_batch_first,
 )
 
-__all__ = ["KLAttention", "gaussian_kl_matrix"]
-
-
-def gaussian_kl_matrix(mu: Tensor, cov: Tensor) -> Tensor:
-    r"""Pairwise :math:`\mathrm{KL}(N(\mu_i,\Sigma_i) \| N(\mu_j,\Sigma_j))`: ``(..., N, N)``.
-
-    ``mu``: ``(..., N, K)``; ``cov``: ``(..., N, K, K)`` symmetric positive definite.
-
-    Examples
-    --------
-    >>> mu = torch.zeros(2, 3); cov = torch.eye(3).expand(2, 3, 3)
-    >>> gaussian_kl_matrix(mu, cov).abs().max().item()
-    0.0
-    """
-    k = mu.shape[-1]
-    chol = torch.linalg.cholesky(cov)
-    logdet = 2 * torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)   # (..., N)
-    prec = torch.cholesky_inverse(chol)                                       # (..., N, K, K)
-    # tr(P_j S_i) for all i, j
-    trace = torch.einsum("...jab,...iba->...ij", prec, cov)
-    pm = torch.einsum("...jab,...jb->...ja", prec, mu)                       # P_j mu_j
-    quad_j = (pm * mu).sum(-1)                                                # mu_j P_j mu_j
-    cross = mu @ pm.transpose(-1, -2)                                         # mu_i P_j mu_j
-    quad_i = torch.einsum("...ia,...jab,...ib->...ij", mu, prec, mu)          # mu_i P_j mu_i
-    maha = quad_i - 2 * cross + quad_j[..., None, :]
-    return 0.5 * (trace + maha - k + logdet[..., None, :] - logdet[..., :, None])
+__all__ = ["KLAttention"]
 
 
 class KLAttention(RecordingMixin):
@@ -139,12 +116,12 @@ class KLAttention(RecordingMixin):
         ignore = key_padding_to_bool(key_padding_mask, x)
         if ignore is not None and unbatched:
             ignore = ignore.unsqueeze(0)
+        from holonet.attention.kl import gaussian_kl_matrix
+
         mu, cov, frames = self.beliefs(x)
-        # rotate every belief to the common frame: e^{-phi_i} q_i
-        rt = frames.transpose(-1, -2)
-        mu_c = (rt @ mu.unsqueeze(-1)).squeeze(-1)
-        cov_c = rt @ cov @ frames
-        kl = gaussian_kl_matrix(mu_c, cov_c)                       # (B, H, N, N)
+        kl = gaussian_kl_matrix(mu, cov, frames=frames)            # (B, H, N, N)
+        # messages: transported means, summed in the common frame e^{-phi_i} q_i
+        mu_c = (frames.transpose(-1, -2) @ mu.unsqueeze(-1)).squeeze(-1)
         ok = None if ignore is None else (~ignore)[:, None, None, :].expand_as(kl)
         beta = masked_softmax(-kl / self.kappa, ok, dim=-1)
         msg = beta @ mu_c                                          # in the common frame

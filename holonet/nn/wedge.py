@@ -72,6 +72,10 @@ class WedgeReadout(nn.Module):
     ``full`` passes a precomputed full-boundary ``wedge_decoder`` (a cache).
     """
 
+    weights: Tensor
+    reconstructable: Tensor
+    routing: Tensor
+
     def __init__(self, code: Any, region: Any = None, *, reduce: bool = True,
                  full: Any = None) -> None:
         super().__init__()

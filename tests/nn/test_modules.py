@@ -24,7 +24,7 @@ FACTORIES: dict[str, Callable[[], nn.Module]] = {
     "hsa": lambda: HSAttention(E, 2, batch_first=True,
                                tree=lambda n: Tree.fixed_windows(n, [3, 2])),
     "holographic": lambda: HolographicAttention(E, 2, (1, 4), n_memory=1),
-    "mera": lambda: MERAttention(E, 2, batch_first=True),
+    "mera": lambda: MERAttention(E, 2, batch_first=True, kind="binary"),
     "kl": lambda: KLAttention(E, 2, belief_dim=4, batch_first=True),
 }
 
@@ -68,13 +68,8 @@ def _orthogonal_weights(module: nn.Module) -> list[tuple[str, torch.Tensor]]:
     return out
 
 
-@pytest.mark.parametrize("make", [
-    lambda: HolographicAttention(E, 2, (1, 4, 8)),
-    lambda: MERAttention(E, 2, batch_first=True),
-])
-def test_isometric_encoders_stay_isometric_after_training(make: Callable[[], nn.Module]
-                                                          ) -> None:
-    layer = make()
+def test_isometric_encoders_stay_isometric_after_training() -> None:
+    layer = HolographicAttention(E, 2, (1, 4, 8))
     opt = torch.optim.Adam(layer.parameters(), lr=5e-2)
     for _ in range(25):
         x = torch.randn(4, N, E)
@@ -191,14 +186,35 @@ def test_kl_attention_is_gauge_covariant() -> None:
     _, w = layer(x)
     mu, cov, frames = layer.beliefs(x)
     g = torch.linalg.qr(torch.randn(3, 3))[0]
-    from holonet.nn.kl import gaussian_kl_matrix
+    from holonet.attention.kl import gaussian_kl_matrix
 
     def weights(mu: torch.Tensor, cov: torch.Tensor, fr: torch.Tensor) -> torch.Tensor:
         rt = fr.transpose(-1, -2)
         return torch.softmax(-gaussian_kl_matrix((rt @ mu[..., None])[..., 0],
                                                  rt @ cov @ fr), dim=-1)
 
+
     ref = weights(mu, cov, frames)
     rot = weights(mu @ g.T, g @ cov @ g.T, g @ frames)
     assert torch.allclose(w[0], ref[0, 0], atol=1e-5)
     assert torch.allclose(ref, rot, atol=1e-5)
+
+
+def test_mera_attention_module_matches_the_operator() -> None:
+    from holonet.attention.mera import mera_matrix
+
+    layer = MERAttention(8, 2, batch_first=True, kind="ternary")
+    x = torch.randn(1, 9, 8)
+    out, w = layer(x, x, x, average_attn_weights=False)
+    q, k, v = layer.project(x, x, x)
+    ref = mera_matrix(q, k, "ternary", scale=1.0)
+    assert torch.allclose(w, ref, atol=1e-6)
+    dense = layer.out_proj((ref @ v).transpose(1, 2).reshape(1, 9, 8))
+    assert torch.allclose(out, dense, atol=1e-5)
+    # radius 0 is HSA on the MERA's coarse-graining tree
+    hsa0 = MERAttention(8, 2, batch_first=True, kind="ternary", radius=0)
+    hsa0.load_state_dict(layer.state_dict())
+    tree = Tree.from_mera(kind="ternary", n_sites=9)
+    plain = HSAttention(8, 2, batch_first=True, tree=tree)
+    plain.load_state_dict(layer.state_dict())
+    assert torch.allclose(hsa0(x, x, x)[0], plain(x, x, x)[0], atol=1e-5)
