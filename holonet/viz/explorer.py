@@ -137,7 +137,9 @@ def ring_layout(ring: Sequence[int], angle: Sequence[float] | None = None
     index the boundary at radius 1. Tokens of a ring are spread evenly in the
     order they appear, starting at the top and running clockwise (reading order),
     unless ``angle`` (radians, per token) is given. Coordinates are SVG's
-    (``y`` down).
+    (``y`` down). The explorer takes ``record.meta['angle']`` as ``angle``, and
+    ``record.meta['positions']`` (``(N, 2)`` Poincaré-disk points) overrides the
+    layout entirely.
 
     Examples
     --------
@@ -179,11 +181,20 @@ def _attention_payload(rec: Any, k: int | None, labels: str) -> dict[str, Any]:
     if not rec.maps:
         raise ValueError("the attention record has no attention maps (call record.add(...))")
     k = min(3, n) if k is None else check_int("k", k, minimum=1, maximum=n)
-    angle = rec.meta.get("angle") if isinstance(rec.meta, dict) else None
+    meta = rec.meta if isinstance(rec.meta, dict) else {}
+    angle = meta.get("angle")
     if angle is not None and len(angle) != n:
         raise ValueError(f"record.meta['angle'] must have one angle per token ({n}); "
                          f"got {len(angle)}")
     x, y, radii = ring_layout(rec.ring, angle)
+    positions = meta.get("positions")
+    if positions is not None:
+        # explicit Poincaré-disk positions (e.g. tokens on a tiling's tiles and legs)
+        pos = np.asarray(positions, dtype=np.float64)
+        if pos.shape != (n, 2) or not np.all(np.isfinite(pos)):
+            raise ValueError(f"record.meta['positions'] must be {n} finite (x, y) pairs; "
+                             f"got shape {pos.shape}")
+        x, y = pos[:, 0], -pos[:, 1]   # disk orientation -> SVG (y down)
     counts = np.bincount(rec.ring, minlength=rec.n_rings)
     colours = _hex_colours(rec.n_rings)
     sizes = []

@@ -176,3 +176,17 @@ def test_explore_cli_happy(tmp_path: Path) -> None:
     data = _payload(out.read_text())["code"]
     assert data["n"] == 25 and data["max_len"] == 3
     assert main(["explore", "happy", "--variant", "nope", "-o", str(out)]) == 2
+
+
+def test_explicit_positions_and_angles(tmp_path: Path) -> None:
+    rec = AttentionRecord(tokens=list("abc"), ring=np.array([0, 1, 1]),
+                          meta={"positions": [[0, 0], [0.5, 0.25], [-0.5, -0.25]]})
+    rec.add(0, 0, np.eye(3))
+    data = _payload(explorer_html(rec))["attention"]
+    assert data["x"] == [0, 0.5, -0.5] and data["y"] == [0, -0.25, 0.25]   # SVG y down
+    rec.meta = {"angle": [0.0, 0.0, np.pi / 2]}
+    data = _payload(explorer_html(rec))["attention"]
+    assert data["x"][2] == pytest.approx(0, abs=1e-6) and data["y"][2] == pytest.approx(1)
+    rec.meta = {"positions": [[0, 0]]}
+    with pytest.raises(ValueError, match=r"meta\['positions'\] must be 3 finite"):
+        explorer_html(rec)

@@ -402,7 +402,14 @@
     renderCodePanel();
   }
 
-  function listNames(a) { return a && a.length ? a.map(esc).join(", ") : "<span class='muted'>none</span>"; }
+  function natural(a, b) {
+    var na = Number(String(a).replace(/\D+/g, "")), nb = Number(String(b).replace(/\D+/g, ""));
+    return (na - nb) || (a < b ? -1 : a > b ? 1 : 0);
+  }
+  function listNames(a) {
+    return a && a.length ? a.slice().sort(natural).map(esc).join(", ")
+      : "<span class='muted'>none</span>";
+  }
 
   function renderCodePanel() {
     var h = "<h2>" + esc(C.name) + "</h2><p class='muted'>[[n, k]] = [[" + C.n + ", " + C.k +
