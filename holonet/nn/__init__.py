@@ -20,6 +20,8 @@ Layers (all follow ``torch.nn.MultiheadAttention``'s call convention
   :func:`record_attention` collects attention maps and per-ring activity into a
   :class:`holonet.attention.record.AttentionRecord`.
 - :func:`inject_hsa` -- zero-shot replacement of a BERT-style model's self-attention.
+- :class:`WedgeReadout` -- the exact core readout of a code network from a boundary
+  region (the wedge decoder; ``HolographicAttention.from_code(...).decoder(A)``).
 
 Examples
 --------
@@ -42,6 +44,7 @@ __all__ = [
     "HolographicAttention",
     "KLAttention",
     "MERAttention",
+    "WedgeReadout",
     "attention_flops",
     "inject_hsa",
     "record_attention",
@@ -56,6 +59,7 @@ _WHERE = {
     "record_attention": "holonet.nn.encoder",
     "inject_hsa": "holonet.nn.inject",
     "attention_flops": "holonet.nn.inject",
+    "WedgeReadout": "holonet.nn.wedge",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,6 +69,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from holonet.nn.inject import attention_flops, inject_hsa
     from holonet.nn.kl import KLAttention
     from holonet.nn.mera import MERAttention
+    from holonet.nn.wedge import WedgeReadout
 
 
 def __getattr__(name: str) -> Any:
