@@ -362,6 +362,11 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
                     f"{max(tol, 1e-10):.0e}")
     failures += tensor_failures
     ok = not failures
+    norm = "max|" if method == "contraction" else "||"
+    notes.insert(0, f"{norm}{what}{'|' if method == 'contraction' else '||_F/sqrt(d)'} = "
+                    f"{dev:.1e} ({method}"
+                    + (f"; dense cross-check differs by {dense_dev:.1e}" if dense_dev is not None
+                       else "") + f"); {checked} per-tensor checks")
     rep = IsometryReport(
         title=title or f"isometry of {label} ({len(ins)} input legs -> {len(outs_l)} output legs)",
         ok=ok, failures=failures, notes=notes, deviation=dev, method=method,

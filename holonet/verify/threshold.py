@@ -148,7 +148,8 @@ def _bootstrap_crossing(p: np.ndarray, s1: np.ndarray, n1: np.ndarray, s2: np.nd
     return pc, err
 
 
-def erasure_threshold(family: Sequence[Any] | Mapping[str, Any], p_values: Sequence[float],
+def erasure_threshold(family: Sequence[Any] | Mapping[str, Any],
+                      p_values: Sequence[float] | np.ndarray,
                       shots: int, *, decoder: str = "exact", logical: int | str = 0,
                       seed: int = 0, progress: bool = True, scheduler: Any = None,
                       chunk: int = 1000, expect: tuple[float, float] | None = None
