@@ -60,8 +60,8 @@ def _rows_for(n: int, d: int, rng: np.random.Generator) -> list[Row]:
     sdpa = torch.nn.functional.scaled_dot_product_attention
     with torch.no_grad():
         hsa(tq, tk, tv, tree)  # warm-up
-        t_torch = best_time(lambda: hsa(tq, tk, tv, tree), repeat=5)
-        t_np = best_time(lambda: hsa(q, k, v, tree), repeat=5)
+        t_torch = best_time(lambda: hsa(tq, tk, tv, tree), repeat=15)
+        t_np = best_time(lambda: hsa(q, k, v, tree), repeat=15)
         if n <= DENSE_MAX:
             t_dense: float | None = best_time(lambda: sdpa(tq, tk, tv),
                                               repeat=2 if n >= 8192 else 3)

@@ -236,3 +236,21 @@ def test_ring_routing_reaches_the_boundary(code):
                       if u is not None and layer_of[u] == layers}
         expect = {b for b, (tt, _e) in enumerate(tiling.boundary_edges) if tt in nbrs}
         assert set(np.flatnonzero(outer[row])) == expect
+
+
+@pytest.mark.slow
+def test_every_interval_of_the_two_layer_code(rng):
+    """All n(n-1) boundary intervals of the [[25,11]] code (run with --slow)."""
+    code = codes.happy_code(2)
+    n = code.n
+    states = [_random_code_state(code, rng) for _ in range(2)]
+    fulls = [_full_output(code, sim) for sim, _ in states]
+    for start in range(n):
+        for length in range(1, n):
+            region = [(start + i) % n for i in range(length)]
+            dec = wedge_decoder(code, region)
+            rep = verify.complementary_recovery(code, region)
+            assert dec.wedge == rep.exact_wedge
+            for j in np.flatnonzero(dec.reconstructable):
+                for (sim, _), full in zip(states, fulls):
+                    np.testing.assert_array_equal(_decoded_from_region(dec, sim, j), full[j])
