@@ -131,15 +131,18 @@ def _contract_packed(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
     N = len(open_legs)
     n_bond_legs = sum(len(legs) for _, _, legs in tensors) - N
     cap_rows = N + n_bond_legs
-    words = max(1, -(-(N + n_bond_legs) // 64))
+    words = max(1, -(-N // 64)) + max(1, -(-n_bond_legs // 64))
     X = np.zeros((cap_rows, words), np.uint64)
     Z = np.zeros((cap_rows, words), np.uint64)
     S = np.zeros(cap_rows, np.uint8)
     col_of: dict[str, int] = {leg: i for i, leg in enumerate(open_legs)}
     pending: dict[str, int] = {}
     free: list[int] = []
-    next_col = N
-    hi_word = max(1, -(-N // 64))
+    nw = max(1, -(-N // 64))
+    # bond columns start on a fresh word, so "touches a bond" is a test on words >= nw
+    next_col = nw * 64
+    hi_word = nw
+    retired: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     pmask = _prefix_mask(protect, words)
     m = 0
     log2_norm2 = 0
@@ -177,8 +180,25 @@ def _contract_packed(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
             m = _project_bell(X, Z, S, m, ca, cb, hi_word, pmask)
             log2_norm2 += 1 - (m_before - m)
             free.extend((cb, ca))
-    nw = max(1, -(-N // 64))
-    Xo, Zo, So = X[:m, :nw], Z[:m, :nw], S[:m]
+        if t % 8 == 7 and m > 64:
+            # rows without bond bits can never be touched again: move them out, so the
+            # per-bond column scans cost O(rows on the frontier) instead of O(all rows)
+            live = (X[:m, nw:hi_word] | Z[:m, nw:hi_word]).any(axis=1)
+            if not live.all():
+                dead = ~live
+                retired.append((X[:m, :nw][dead].copy(), Z[:m, :nw][dead].copy(),
+                                S[:m][dead].copy()))
+                n_live = int(live.sum())
+                X[:n_live] = X[:m][live]
+                Z[:n_live] = Z[:m][live]
+                S[:n_live] = S[:m][live]
+                X[n_live:m] = 0
+                Z[n_live:m] = 0
+                m = n_live
+    retired.append((X[:m, :nw], Z[:m, :nw], S[:m]))
+    Xo = np.vstack([r[0] for r in retired])
+    Zo = np.vstack([r[1] for r in retired])
+    So = np.concatenate([r[2] for r in retired])
     nonzero = (Xo | Zo).any(axis=1)
     if np.any(So[~nonzero]):
         raise ZeroNetwork("the network contracts to zero: a Bell projection has the "

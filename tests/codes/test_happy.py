@@ -90,6 +90,25 @@ def test_pentagon_hexagon_rate_alternates_towards_limits():
     assert all(rates[L] > rates[L + 1] for L in (1, 3, 5))
 
 
+def test_pentagon_hexagon_counts_recurrence():
+    """Tiling counts to 9 layers: n_{L+2} = 10 n_L - n_{L-2}; rates reach the closed forms."""
+    from holonet.geometry import HyperbolicTiling
+
+    n, k = {}, {}
+    for layers in range(1, 10):
+        t = HyperbolicTiling.pentahexagonal(layers)
+        n[layers] = t.n_boundary
+        k[layers] = sum(1 for tile in t.tiles if tile.kind == "pentagon")
+    assert [n[L] for L in range(1, 10)] == [5, 25, 75, 255, 745, 2525, 7375, 24995, 73005]
+    for L in range(3, 8):
+        assert n[L + 2] == 10 * n[L] - n[L - 2]
+    lam = 5 + 2 * math.sqrt(6)
+    hi = lam / (lam - 1) / ((5 + math.sqrt(6)) / 2)
+    assert hi == pytest.approx((3 * math.sqrt(6) + 4) / 38, rel=1e-12)
+    assert k[9] / n[9] == pytest.approx(hi, rel=1e-3)
+    assert k[8] / n[8] == pytest.approx((3 * math.sqrt(6) - 4) / 38, rel=1e-2)
+
+
 def test_hexagon_state_is_pure():
     code = happy_code(3, variant="hexagon-state")
     sc = code.stabilizer_code
