@@ -238,8 +238,22 @@ class HyperbolicTiling:
 
     Attributes
     ----------
-    n_tiles, layers, layer_sizes, convention, tiles, boundary_edges, n_boundary,
-    bonds, centers, neighbor_array, neighbor_edge_array, layer_index, n_edges_array
+    p, q, symbol : int or None, int, str
+        Schläfli symbol (``p`` is ``None`` for 5.6.5.6) and a printable name.
+    n_tiles, layers, layer_sizes, convention
+        Counts; ``layer_sizes[L - 1]`` is the number of tiles in layer ``L``.
+    tiles : sequence of :class:`Tile`
+        Lazy per-tile views (no per-tile objects are stored).
+    boundary_edges, n_boundary, boundary_array
+        Boundary edges ``(tile, edge)`` in CCW order (list / ``(n, 2)`` array).
+    bonds, bond_array, n_bonds
+        Internal edges ``((t1, e1), (t2, e2))``, ``t1 < t2``.
+    neighbor_array, neighbor_edge_array : ndarray (n_tiles, max n_edges), int32
+        The neighbour across each edge and its edge index (-1: boundary/unused).
+    centers, vertex_array : ndarray, complex
+        Poincaré-disk centres ``(n_tiles,)`` and NaN-padded vertices.
+    layer_index, n_edges_array : ndarray (n_tiles,), int32
+        1-based layer and number of edges of every tile.
 
     Examples
     --------
