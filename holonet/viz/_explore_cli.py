@@ -5,10 +5,13 @@ Subcommands::
     holonet explore happy  [--layers 2] [--variant pentagon] [--convention vertex]
                            [--max-interval 8] [-o explore_happy.html]
     holonet explore record RECORD.json [-k 3] [-o explore.html]
+    holonet explore holographic [--layers 2] [--heads 2] [--seed 0] [-o explore_holo.html]
     holonet explore demo   [--rings 1 5 10] [--tokens 40] [--seed 0] [-o explore_demo.html]
 
-``happy`` shows a HaPPY code's entanglement wedges; ``record`` an
-:class:`~holonet.attention.record.AttentionRecord` saved with ``to_json``;
+``happy`` shows a HaPPY code's entanglement wedges; ``holographic`` the
+code-derived holographic ring attention of :mod:`holonet.attention` (random
+queries and keys) drawn on the code's tiling, with the wedge mode beside it;
+``record`` an :class:`~holonet.attention.record.AttentionRecord` saved with ``to_json``;
 ``demo`` records a two-block encoder of :class:`holonet.nn.HolographicAttention`
 on random tokens (needs torch). Heavy imports happen inside the handlers.
 """
@@ -35,6 +38,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     h.add_argument("-o", "--out", default="explore_happy.html", help="output HTML file")
     h.set_defaults(func=_happy)
 
+    g = what.add_parser("holographic",
+                        help="holographic ring attention on a HaPPY code's tiling")
+    g.add_argument("--layers", type=int, default=2, help="tiling layers (default 2)")
+    g.add_argument("--heads", type=int, default=2, help="attention heads (default 2)")
+    g.add_argument("--dim", type=int, default=8, help="query/key width (default 8)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("-k", type=int, default=3, help="keys highlighted per query (default 3)")
+    g.add_argument("-o", "--out", default="explore_holo.html", help="output HTML file")
+    g.set_defaults(func=_holographic)
+
     r = what.add_parser("record", help="an AttentionRecord saved as JSON")
     r.add_argument("record", help="JSON file written by AttentionRecord.to_json()")
     r.add_argument("-k", type=int, default=3, help="keys highlighted per query (default 3)")
@@ -59,6 +72,36 @@ def _happy(args: argparse.Namespace) -> int:
 
     code = happy_code(args.layers, convention=args.convention, variant=args.variant)
     path = explorer(code, args.out, max_interval=args.max_interval)
+    print(f"wrote {path}")
+    return 0
+
+
+def holographic_demo(layers: int = 2, heads: int = 2, dim: int = 8, seed: int = 0
+                     ) -> tuple[object, object]:
+    """A HaPPY code and the record of its holographic ring attention on random q, k."""
+    import numpy as np
+
+    from holonet._options import check_int
+    from holonet.attention import holographic_record, holographic_tokens
+    from holonet.codes import happy_code  # type: ignore[attr-defined]
+
+    check_int("heads", heads, minimum=1)
+    check_int("dim", dim, minimum=1)
+    code = happy_code(layers)
+    tokens, _ = holographic_tokens(code)
+    rng = np.random.default_rng(seed)
+    q, k = (rng.normal(size=(heads, len(tokens), dim)) for _ in range(2))
+    rec = holographic_record(code, q, k)
+    rec.meta["model"] = (f"holographic ring attention on happy_code({layers}), random queries "
+                         f"and keys (seed {seed})")
+    return code, rec
+
+
+def _holographic(args: argparse.Namespace) -> int:
+    from holonet.viz.explorer import explorer
+
+    code, rec = holographic_demo(args.layers, args.heads, args.dim, args.seed)
+    path = explorer(rec, args.out, code=code, k=args.k)
     print(f"wrote {path}")
     return 0
 

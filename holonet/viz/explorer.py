@@ -337,6 +337,20 @@ def _code_payload(code: Any, max_interval: int | None, wedge_fn: WedgeFn | None
     }
 
 
+def _place_on_code(attention: dict[str, Any], code_data: dict[str, Any]) -> None:
+    """Tokens named after the code's legs (``'k3'``, ``'q7'``: holographic attention)
+    sit where those legs are drawn, over the tiling, instead of on abstract rings."""
+    where = {g["name"]: (g["x"], g["y"], code_data["leg_radius"]) for g in code_data["legs"]}
+    where.update({b["name"]: (b["x"], b["y"], max(1.6 * b["r"], 0.02))
+                  for b in code_data["bulk"]})
+    if not all(t in where for t in attention["tokens"]):
+        return
+    attention["x"] = [where[t][0] for t in attention["tokens"]]
+    attention["y"] = [where[t][1] for t in attention["tokens"]]
+    attention["r"] = [where[t][2] for t in attention["tokens"]]
+    attention["underlay"] = True
+
+
 # --------------------------------------------------------------------------- page
 
 def _static(name: str) -> str:
@@ -376,6 +390,8 @@ def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int | Non
             title += f": {rec.meta['model']}"
         elif code_data is not None:
             title += f": {code_data['name']}"
+    if attention is not None and code_data is not None:
+        _place_on_code(attention, code_data)
     payload = {"attention": attention, "code": code_data}
     page = _static("explorer.html")
     page = page.replace("__HOLONET_TITLE__", _html.escape(title))

@@ -190,3 +190,21 @@ def test_explicit_positions_and_angles(tmp_path: Path) -> None:
     rec.meta = {"positions": [[0, 0]]}
     with pytest.raises(ValueError, match=r"meta\['positions'\] must be 3 finite"):
         explorer_html(rec)
+
+
+def test_holographic_tokens_sit_on_their_legs() -> None:
+    _happy(1)
+    from holonet.viz._explore_cli import holographic_demo
+
+    code, rec = holographic_demo(layers=2, heads=1, seed=0)
+    data = _payload(explorer_html(rec, code=code))
+    att, cd = data["attention"], data["code"]
+    assert att["underlay"] is True
+    legs = {g["name"]: (g["x"], g["y"]) for g in cd["legs"]}
+    bulk = {b["name"]: (b["x"], b["y"]) for b in cd["bulk"]}
+    for t, x, y in zip(att["tokens"], att["x"], att["y"]):
+        assert (x, y) == (legs | bulk)[t]
+    # tokens that are not leg names keep the ring layout
+    other = AttentionRecord(tokens=["a", "b"], ring=np.array([0, 1]))
+    other.add(0, 0, np.eye(2))
+    assert "underlay" not in _payload(explorer_html(other, code=code))["attention"]

@@ -212,3 +212,32 @@ def test_code_mode_wedges(driver: Any, tmp_path: Path) -> None:
     assert sorted(state["wedge"]["exact"]) == want["exact"]
     assert sorted(state["wedge"]["cexact"]) == want["cexact"]
     assert driver.save_screenshot(str(tmp_path / "code.png"))
+
+
+def test_holographic_attention_on_the_disk(driver: Any, tmp_path: Path) -> None:
+    """Holographic ring attention (holonet.attention) drawn on the code's tiling: clicking a
+    bulk or boundary token highlights Python's top-k; the page also switches to wedges."""
+    codes = pytest.importorskip("holonet.codes")
+    if not hasattr(codes, "happy_code"):
+        pytest.skip("holonet.codes.happy_code is not built yet")
+    from selenium.webdriver.common.by import By
+
+    from holonet.viz._explore_cli import holographic_demo
+
+    code, rec = holographic_demo(layers=2, heads=2, seed=3)
+    path = explorer(rec, tmp_path / "holo.html", code=code, k=4)
+    _load(driver, path)
+    assert driver.find_elements(By.CSS_SELECTOR, "#attention-underlay path.tile")
+    for head in (0, 1):
+        driver.execute_script(f"window.holonetExplorer.setHead({head})")
+        for name in ("q0", "q5", "k7"):
+            i = rec.tokens.index(name)
+            _token(driver, i).click()
+            assert _classed(driver, "highlight") == rec.top_k(0, head, query=i, k=4), name
+    driver.find_element("id", "mode-code").click()
+    state = _state(driver)
+    assert state["mode"] == "code"
+    assert not _token(driver, 0).is_displayed()
+    legs = driver.find_elements(By.CSS_SELECTOR, "circle.leg")
+    legs[5].click()
+    assert _state(driver)["selection"]["start"] == 5

@@ -77,9 +77,17 @@
 
   function buildAttention() {
     attnGroup = el("g", {id: "attention-view"}, viewport);
+    if (A.underlay && C) {
+      // tokens are the code's legs: draw the tiling underneath (holographic attention)
+      var under = el("g", {id: "attention-underlay"}, attnGroup);
+      el("circle", {"class": "disk-rim", cx: 0, cy: 0, r: 1}, under);
+      C.tiles.forEach(function (t) {
+        el("path", {"class": "tile underlay", d: t.path, fill: t.color}, under);
+      });
+    }
     var guides = el("g", {id: "ring-guides"}, attnGroup);
     A.ring_radius.forEach(function (r, ring) {
-      if (r > 0) {
+      if (r > 0 && !A.underlay) {
         el("circle", {"class": "ring-guide", cx: 0, cy: 0, r: r, "data-ring": ring,
                       "stroke-width": 0.004}, guides);
       }
