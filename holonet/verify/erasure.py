@@ -242,7 +242,9 @@ def erasure_exhaustive(code: Any, size: int, *, logical: int | None = None,
     notes = [f"checked {total:,} of C({view.n},{size}) = {comb(view.n, size):,} patterns; "
              f"uncorrectable: {bad:,}{' (stopped at the first)' if stop and bad else ''}"]
     rep = ExhaustiveErasureReport(
-        title=f"all erasures of {size} qubits on [[{view.n},{view.k}]] ({what})",
+        title=(f"every erasure of {size} qubits correctable on [[{view.n},{view.k}]] ({what})"
+               if expect == "all" else
+               f"some erasure of {size} qubits uncorrectable on [[{view.n},{view.k}]] ({what})"),
         ok=not failures, failures=failures, notes=notes, size=size, checked=total,
         uncorrectable=bad, first_uncorrectable=first.tolist() if first is not None else None)
     rep.numbers = {"size": size, "checked": total, "uncorrectable": bad,

@@ -58,3 +58,13 @@ def test_verify_code(kwargs, n_reports):
 def test_verify_code_plain_stabilizer_code(code_513):
     reps = verify_code(code_513, erasure_shots=100)
     assert [r.title.split(":")[0] for r in reps] == ["erasure sample"]
+
+
+def test_reports_render_html_and_json(code_513):
+    from holonet.verify import erasure, erasure_exhaustive
+
+    for rep in (erasure(code_513, [0, 1, 2]), erasure_exhaustive(code_513, 2)):
+        html = rep._repr_html_()
+        assert isinstance(html, str) and rep.title.split(" on ")[0][:20] in html
+        assert json.loads(rep.to_json())["ok"] == rep.ok
+    assert "uncorrectable" in erasure_exhaustive(code_513, 3, expect="not-all").title

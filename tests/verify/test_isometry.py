@@ -152,3 +152,19 @@ def test_happy_perturbed_tensor_named(rng):
     name = [t for t in victim.tags if t.startswith("TILE")][0]
     assert f"tensor {name!r}" in rep.tensor_failures[0]
     assert "PERFECT" in rep.tensor_failures[0]
+
+
+def test_mera_network_with_tensor_rules(rng):
+    """A MERA as a map from its top legs to the sites, with per-tensor input rules."""
+    network = pytest.importorskip("holonet.mera.network")
+    m = network.MERA.rand("binary", n_sites=8, chi=2, seed=0)
+    tn = m.to_tensor_network(top=False)
+    tops = [ix for ix in tn.outer_inds() if not ix.startswith("k")]
+    rules = {"U": lambda t: t.inds[2:], "W": lambda t: t.inds[-1:]}
+    rep = isometry(tn, inputs=tops, tensor_inputs=rules)
+    assert rep.ok, rep.explain()
+    assert rep.tensors_checked == tn.num_tensors
+    tn["W1,2"].modify(data=tn["W1,2"].data * 1.1)
+    bad = isometry(tn, inputs=tops, tensor_inputs=rules)
+    assert not bad.ok and len(bad.tensor_failures) == 1
+    assert "tensor 'W1,2'" in bad.tensor_failures[0] and "LAYER1" in bad.tensor_failures[0]
