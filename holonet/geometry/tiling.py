@@ -399,6 +399,136 @@ class HyperbolicTiling:
             out[sel, :n] = (w + c) / (1 + np.conj(c) * w)
         return out
 
+    @cached_property
+    def vertex_ids(self) -> np.ndarray:
+        """Combinatorial vertex of every tile corner, ``(n_tiles, max n_edges)``, -1 padded.
+
+        Corner ``k`` of a tile is the start vertex of its edge ``k``. Corners are
+        identified across every bond (edge ``e`` of ``t`` runs opposite to edge ``f``
+        of ``u``, so corner ``e`` of ``t`` is corner ``f + 1`` of ``u``); the
+        connected components are the vertices. No coordinates are used.
+
+        Examples
+        --------
+        >>> t = HyperbolicTiling(5, 4, 2)
+        >>> t.n_vertices, int(np.bincount(t.vertex_ids[t.vertex_ids >= 0]).max())
+        (30, 4)
+        """
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+
+        n, pmax = self.neighbor_array.shape
+        b = self.bond_array
+        p_of = self.n_edges_array.astype(np.int64)
+        t, e, u, f = b[:, 0], b[:, 1], b[:, 2], b[:, 3]
+        src = np.concatenate([t * pmax + e, t * pmax + (e + 1) % p_of[t]])
+        dst = np.concatenate([u * pmax + (f + 1) % p_of[u], u * pmax + f])
+        graph = coo_matrix((np.ones(src.size, np.int8), (src, dst)), shape=(n * pmax,) * 2)
+        _, labels = connected_components(graph, directed=False)
+        valid = np.arange(pmax)[None, :] < p_of[:, None]
+        ids = labels.reshape(n, pmax)
+        # relabel the valid components 0..V-1 in order of first appearance
+        uniq, first, inv = np.unique(ids[valid], return_index=True, return_inverse=True)
+        order = np.argsort(np.argsort(first))
+        out = np.full((n, pmax), -1, np.int64)
+        out[valid] = order[inv]
+        return out
+
+    @property
+    def n_vertices(self) -> int:
+        """Number of distinct vertices of the patch."""
+        return int(self.vertex_ids.max()) + 1
+
+    def verify(self, tol: float = 1e-9) -> None:
+        """Check the tiling's invariants; raise ``VerificationError`` naming the culprit.
+
+        Checked: every bond is reciprocal with matching edge indices; every interior
+        vertex has ``q`` tiles around it (5.6.5.6: two pentagons and two hexagons),
+        boundary vertices fewer; Euler's formula ``V - E + F = 1`` for a disk;
+        each tile's layer is one plus its distance from tile 0 in the adjacency graph
+        of the layer convention; corners identified combinatorially coincide in the
+        disk within ``tol``; consecutive boundary edges share a vertex.
+
+        Examples
+        --------
+        >>> HyperbolicTiling.pentahexagonal(4).verify()
+        """
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import shortest_path
+
+        from holonet._errors import VerificationError
+
+        nb, ne = self.neighbor_array, self.neighbor_edge_array
+        p_of = self.n_edges_array.astype(np.int64)
+        valid = np.arange(nb.shape[1])[None, :] < p_of[:, None]
+        t, e = np.nonzero((nb >= 0) & valid)
+        u, f = nb[t, e], ne[t, e]
+        bad = (nb[u, f] != t) | (ne[u, f] != e) | (u == t) | (f >= p_of[u])
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise VerificationError(
+                f"bond not reciprocal: tile {t[i]} edge {e[i]} -> tile {u[i]} edge {f[i]}, "
+                f"which points back to tile {nb[u[i], f[i]]} edge {ne[u[i], f[i]]}")
+        if ((nb >= 0) & ~valid).any():
+            raise VerificationError("neighbour entries beyond a tile's last edge")
+        vid = self.vertex_ids
+        nv = self.n_vertices
+        deg = np.bincount(vid[valid], minlength=nv)
+        bt, be = self.boundary_array[:, 0], self.boundary_array[:, 1]
+        on_b = np.zeros(nv, bool)
+        on_b[vid[bt, be]] = True
+        on_b[vid[bt, (be + 1) % p_of[bt]]] = True
+        wrong = np.flatnonzero(~on_b & (deg != self.q))
+        if wrong.size:
+            v = int(wrong[0])
+            tt, kk = (int(x[0]) for x in np.nonzero(vid == v))
+            raise VerificationError(f"interior vertex {v} (corner {kk} of tile {tt}) has "
+                                    f"{deg[v]} tiles around it; expected q = {self.q}")
+        if (deg[on_b] >= self.q).any():
+            raise VerificationError("a boundary vertex is already surrounded by q tiles")
+        if self.p is None:  # 5.6.5.6: two pentagons and two hexagons at interior vertices
+            pent = np.bincount(vid[valid & (p_of[:, None] == 5)], minlength=nv)
+            odd = np.flatnonzero(~on_b & (pent != 2))
+            if odd.size:
+                raise VerificationError(f"interior vertex {int(odd[0])} has {pent[odd[0]]} "
+                                        "pentagons around it; expected 2")
+        euler = nv - (self.n_bonds + self.n_boundary) + self.n_tiles
+        if euler != 1:
+            raise VerificationError(f"Euler characteristic V - E + F = {euler}; a disk has 1")
+        # layers are graph distances from the centre in the convention's adjacency
+        if self.convention == "edge":
+            r, c = t, u
+        else:
+            tv = np.repeat(np.arange(self.n_tiles), nb.shape[1])[valid.ravel()]
+            r, c = tv, self.n_tiles + vid[valid]  # tile - vertex bipartite graph
+        size = self.n_tiles + (0 if self.convention == "edge" else nv)
+        g = coo_matrix((np.ones(r.size), (r, c)), shape=(size, size))
+        dist = shortest_path(g, directed=False, unweighted=True, indices=0)[:self.n_tiles]
+        if self.convention != "edge":
+            dist = dist / 2
+        off = np.flatnonzero(dist + 1 != self.layer_index)
+        if off.size:
+            i = int(off[0])
+            raise VerificationError(f"tile {i} is in layer {self.layer_index[i]} but at "
+                                    f"{self.convention}-distance {dist[i]:g} from the centre")
+        # geometry: corners of one vertex coincide
+        pos = self.vertex_array[valid]
+        ids = vid[valid]
+        ref = np.empty(nv, complex)
+        ref[ids] = pos
+        err = np.abs(pos - ref[ids])
+        if err.size and err.max() > tol:
+            i = int(np.argmax(err))
+            raise VerificationError(f"vertex {ids[i]}: corner positions differ by "
+                                    f"{err[i]:.2e} > tol {tol:g}")
+        # boundary: consecutive boundary edges share a vertex
+        end_v = vid[bt, (be + 1) % p_of[bt]]
+        start_next = np.roll(vid[bt, be], -1)
+        gap = np.flatnonzero(end_v != start_next)
+        if gap.size:
+            i = int(gap[0])
+            raise VerificationError(f"boundary edges {i} and {i + 1} are not contiguous")
+
     def kinds(self) -> list[str]:
         """Kind of every tile (``'pentagon'``, ``'hexagon'``, ``'{p}-gon'``)."""
         return [_kind(int(n)) for n in self.n_edges_array]

@@ -211,6 +211,29 @@ def _vertex_groups(t, digits=8):
     return groups
 
 
+def test_verify_passes(tiling):
+    tiling.verify()
+    # the combinatorial vertices agree with the geometric ones
+    assert tiling.n_vertices == len(_vertex_groups(tiling))
+
+
+def test_verify_names_the_broken_tile():
+    from holonet._errors import VerificationError
+
+    t = HyperbolicTiling(5, 4, 3)
+    t.neighbor_edge_array[0, 2] = 3
+    with pytest.raises(VerificationError, match="bond not reciprocal: tile 0 edge 2"):
+        t.verify()
+    t = HyperbolicTiling(5, 4, 3)
+    t.centers[7] += 1e-3
+    with pytest.raises(VerificationError, match=r"corner positions differ by [0-9.]+e-03 > tol"):
+        t.verify()
+    t = HyperbolicTiling(5, 4, 3, convention="edge")
+    t.layer_index[3] = 3
+    with pytest.raises(VerificationError, match="tile 3 is in layer 3 but at edge-distance 1"):
+        t.verify()
+
+
 def test_bonds_are_symmetric_with_matching_edges(tiling):
     nb, ne = tiling.neighbor_array, tiling.neighbor_edge_array
     for tile in tiling.tiles:
