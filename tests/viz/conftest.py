@@ -29,7 +29,7 @@ CHROME_ARGS = (
 
 
 def _browser_missing() -> str | None:
-    for exe in (CHROMIUM, CHROMEDRIVER):
+    for exe in (Path(CHROMIUM), Path(CHROMEDRIVER)):
         if not (exe.exists() and os.access(exe, os.X_OK)):
             return f"{exe} is missing (apt-get install -y chromium chromium-driver)"
     try:
@@ -39,14 +39,19 @@ def _browser_missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def driver() -> Iterator[Any]:
-    """A headless chromium WebDriver, shared by the tests of one module."""
+def require_browser() -> None:
+    """Fail under CI (``CI`` set) and skip locally when chromium/chromedriver is missing."""
     missing = _browser_missing()
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"browser tests need chromium in CI: {missing}")
         pytest.skip(f"browser tests skipped locally: {missing}")
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    """A headless chromium WebDriver, shared by the tests of one module."""
+    require_browser()
     from selenium import webdriver
 
     profile = tempfile.mkdtemp(prefix="holonet-chromium-")
@@ -89,3 +94,9 @@ def toy_record() -> Any:
     a[5, [3, 9, 20, 21]] = 0.25
     rec.maps[(1, 0)] = a
     return rec
+
+
+@pytest.fixture
+def browser_policy() -> Any:
+    """:func:`require_browser`, for the test of the CI policy itself."""
+    return require_browser
