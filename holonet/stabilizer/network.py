@@ -98,17 +98,30 @@ def contract_stabilizer_network(
     return ContractedState(check, S, legs, log2)
 
 
-def _contract_packed(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
-                     output: Sequence[str] | None = None, protect: int = 0
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], int]:
-    """Packed core of :func:`contract_stabilizer_network`.
+#: Networks with at most this many legs are contracted with Python-int bitsets
+#: (less per-call overhead); larger ones with vectorised numpy words.
+SMALL_NETWORK_LEGS = 1600
 
-    Open legs get the columns ``0..N-1`` (in ``output`` order); bond legs get
-    columns above ``N`` that are recycled once the bond is contracted, so the
-    packed width stays near ``N + (legs on the contraction frontier)``.
-    Pivots prefer rows with few bits among the first ``protect`` columns (the
-    bulk legs of a code), which keeps those columns sparse for the later split.
+
+def _contract_packed(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
+                     output: Sequence[str] | None = None, protect: int = 0,
+                     engine: str = "auto"
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], int]:
+    """Contract to packed ``uint64`` rows; ``engine`` is ``"auto"``, ``"numpy"`` or ``"int"``.
+
+    Both engines run the same algorithm (and are tested to agree): ``"int"``
+    holds each row as a Python integer bitset, which avoids numpy's per-call
+    overhead on small networks; ``"numpy"`` vectorises over rows and words.
     """
+    open_legs, N = _open_legs(tensors, output)
+    total = sum(len(legs) for _, _, legs in tensors)
+    if engine == "int" or (engine == "auto" and total <= SMALL_NETWORK_LEGS):
+        return _contract_int(tensors, open_legs, protect)
+    return _contract_numpy(tensors, open_legs, protect)
+
+
+def _open_legs(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
+               output: Sequence[str] | None) -> tuple[tuple[str, ...], int]:
     counts: dict[str, int] = {}
     order: list[str] = []
     for t, (_, _, legs) in enumerate(tensors):
@@ -128,6 +141,155 @@ def _contract_packed(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
             raise ValueError(f"output legs do not match the open legs (missing {sorted(missing)},"
                              f" not open {sorted(extra)})")
         open_legs = output
+    return open_legs, len(open_legs)
+
+
+def _tensor_check(H: Any, legs: Sequence[str], t: int) -> np.ndarray:
+    A = gf2.as_gf2(H, what=f"check matrix of tensor {t}")
+    l = len(legs)
+    if A.shape != (l, 2 * l):
+        raise ValueError(f"tensor {t} has {l} legs but a check matrix of shape {A.shape}; "
+                         f"expected ({l}, {2 * l}) (a pure state)")
+    return A
+
+
+def _contract_int(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
+                  open_legs: tuple[str, ...], protect: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], int]:
+    """The contraction with rows as Python-int bitsets (small networks)."""
+    N = len(open_legs)
+    nw = max(1, -(-N // 64))
+    bond0 = nw * 64
+    col_of = {leg: i for i, leg in enumerate(open_legs)}
+    pending: dict[str, int] = {}
+    free: list[int] = []
+    next_col = bond0
+    pm = (1 << protect) - 1
+    X: list[int] = []
+    Z: list[int] = []
+    S: list[int] = []
+    rX: list[int] = []
+    rZ: list[int] = []
+    rS: list[int] = []
+    log2_norm2 = 0
+    for t, (H, signs, legs) in enumerate(tensors):
+        legs = tuple(legs)
+        A = _tensor_check(H, legs, t)
+        l = len(legs)
+        cols: list[int] = []
+        new_bonds: list[tuple[int, int]] = []
+        for leg in legs:
+            if leg in col_of:
+                c = col_of[leg]
+            else:
+                c = free.pop() if free else next_col
+                if c == next_col:
+                    next_col += 1
+                if leg in pending:
+                    new_bonds.append((pending.pop(leg), c))
+                else:
+                    pending[leg] = c
+            cols.append(c)
+        sg = np.asarray(signs, np.uint8).reshape(-1)
+        for i in range(l):
+            xi = zi = 0
+            for q in np.flatnonzero(A[i, :l]):
+                xi |= 1 << cols[q]
+            for q in np.flatnonzero(A[i, l:]):
+                zi |= 1 << cols[q]
+            X.append(xi)
+            Z.append(zi)
+            S.append(int(sg[i]))
+        for a, b in new_bonds:
+            removed = 0
+            for part in (X, Z):
+                viol = [i for i in range(len(X)) if ((part[i] >> a) ^ (part[i] >> b)) & 1]
+                if not viol:
+                    continue
+                removed += 1
+                p = min(viol, key=lambda i: (((X[i] | Z[i]) & pm).bit_count() << 20)
+                        + X[i].bit_count() + Z[i].bit_count())
+                x2, z2, s2 = X[p], Z[p], S[p]
+                for i in viol:
+                    if i != p:
+                        S[i] ^= s2 ^ _int_product_sign(X[i], Z[i], x2, z2)
+                        X[i] ^= x2
+                        Z[i] ^= z2
+                last = len(X) - 1
+                X[p], Z[p], S[p] = X[last], Z[last], S[last]
+                X.pop()
+                Z.pop()
+                S.pop()
+            log2_norm2 += 1 - removed
+            mask = ~((1 << a) | (1 << b))
+            for i in range(len(X)):
+                xi, zi = X[i], Z[i]
+                if ((xi | zi) >> a) & 1 or ((xi | zi) >> b) & 1:
+                    if (xi >> a) & (zi >> a) & 1:
+                        S[i] ^= 1
+                    X[i] = xi & mask
+                    Z[i] = zi & mask
+            free.extend((b, a))
+        # retire rows without bond bits: they are final
+        keep = [i for i in range(len(X)) if (X[i] | Z[i]) >> bond0]
+        if len(keep) < len(X):
+            ks = set(keep)
+            for i in range(len(X)):
+                if i not in ks:
+                    rX.append(X[i])
+                    rZ.append(Z[i])
+                    rS.append(S[i])
+            X = [X[i] for i in keep]
+            Z = [Z[i] for i in keep]
+            S = [S[i] for i in keep]
+    rX += X
+    rZ += Z
+    rS += S
+    nbytes = nw * 8
+
+    def to_words(rows: list[int]) -> np.ndarray:
+        buf = b"".join(r.to_bytes(nbytes, "little") for r in rows)
+        return np.frombuffer(buf, dtype="<u8").astype(np.uint64).reshape(len(rows), nw)
+
+    Xo, Zo = to_words(rX), to_words(rZ)
+    So = np.asarray(rS, np.uint8)
+    return _finish(Xo, Zo, So, open_legs, log2_norm2)
+
+
+def _int_product_sign(x1: int, z1: int, x2: int, z2: int) -> int:
+    X1, Y1, Z1 = x1 & ~z1, x1 & z1, z1 & ~x1
+    X2, Y2, Z2 = x2 & ~z2, x2 & z2, z2 & ~x2
+    plus = ((Y1 & Z2) | (X1 & Y2) | (Z1 & X2)).bit_count()
+    minus = ((Y1 & X2) | (X1 & Z2) | (Z1 & Y2)).bit_count()
+    return int(((plus - minus) & 3) == 2)
+
+
+def _finish(Xo: np.ndarray, Zo: np.ndarray, So: np.ndarray, open_legs: tuple[str, ...],
+            log2_norm2: int
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], int]:
+    N = len(open_legs)
+    nonzero = (Xo | Zo).any(axis=1)
+    if np.any(So[~nonzero]):
+        raise ZeroNetwork("the network contracts to zero: a Bell projection has the "
+                          "stabilizer -1 on its pair")
+    Xo, Zo, So = Xo[nonzero], Zo[nonzero], So[nonzero]
+    if Xo.shape[0] != N:  # pragma: no cover - guarded by the algebra
+        raise HolonetError(f"contracted state has {Xo.shape[0]} generators on "
+                           f"{N} legs; expected a pure state")
+    return np.ascontiguousarray(Xo), np.ascontiguousarray(Zo), So.copy(), open_legs, log2_norm2
+
+
+def _contract_numpy(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
+                    open_legs: tuple[str, ...], protect: int = 0
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], int]:
+    """Packed numpy core of :func:`contract_stabilizer_network`.
+
+    Open legs get the columns ``0..N-1`` (in ``output`` order); bond legs get
+    columns above ``N`` that are recycled once the bond is contracted, so the
+    packed width stays near ``N + (legs on the contraction frontier)``.
+    Pivots prefer rows with few bits among the first ``protect`` columns (the
+    bulk legs of a code), which keeps those columns sparse for the later split.
+    """
     N = len(open_legs)
     n_bond_legs = sum(len(legs) for _, _, legs in tensors) - N
     cap_rows = N + n_bond_legs
@@ -147,12 +309,9 @@ def _contract_packed(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
     m = 0
     log2_norm2 = 0
     for t, (H, signs, legs) in enumerate(tensors):
-        A = gf2.as_gf2(H, what=f"check matrix of tensor {t}")
         legs = tuple(legs)
+        A = _tensor_check(H, legs, t)
         l = len(legs)
-        if A.shape != (l, 2 * l):
-            raise ValueError(f"tensor {t} has {l} legs but a check matrix of shape {A.shape}; "
-                             f"expected ({l}, {2 * l}) (a pure state)")
         cols = np.empty(l, np.int64)
         new_bonds: list[tuple[int, int]] = []
         for i, leg in enumerate(legs):
@@ -199,15 +358,7 @@ def _contract_packed(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
     Xo = np.vstack([r[0] for r in retired])
     Zo = np.vstack([r[1] for r in retired])
     So = np.concatenate([r[2] for r in retired])
-    nonzero = (Xo | Zo).any(axis=1)
-    if np.any(So[~nonzero]):
-        raise ZeroNetwork("the network contracts to zero: a Bell projection has the "
-                          "stabilizer -1 on its pair")
-    Xo, Zo, So = Xo[nonzero], Zo[nonzero], So[nonzero]
-    if Xo.shape[0] != N:  # pragma: no cover - guarded by the algebra
-        raise HolonetError(f"contracted state has {Xo.shape[0]} generators on "
-                           f"{N} legs; expected a pure state")
-    return np.ascontiguousarray(Xo), np.ascontiguousarray(Zo), So.copy(), open_legs, log2_norm2
+    return _finish(Xo, Zo, So, open_legs, log2_norm2)
 
 
 def _prefix_mask(ncols: int, words: int) -> np.ndarray | None:

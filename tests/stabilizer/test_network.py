@@ -6,8 +6,16 @@ import numpy as np
 import pytest
 
 from holonet.contract import contract
-from holonet.stabilizer import ZeroNetwork, contract_stabilizer_network, paulis_to_symplectic
+from holonet.stabilizer import (
+    ContractedState,
+    ZeroNetwork,
+    contract_stabilizer_network,
+    gf2,
+    paulis_to_symplectic,
+    symplectic_to_paulis,
+)
 from holonet.stabilizer.dense import pauli_operator, stabilizer_state
+from holonet.stabilizer.network import _contract_packed
 from tests.stabilizer._stabgen import random_state_check
 
 
@@ -30,13 +38,20 @@ def random_network(rng, n_tensors=4, legs_per=4, n_bonds=5):
     return tensors
 
 
+def _contract(tensors, engine):
+    X, Z, S, legs, log2 = _contract_packed(tensors, engine=engine)
+    n = len(legs)
+    return ContractedState(np.hstack([gf2.unpack(X, n), gf2.unpack(Z, n)]), S, legs, log2)
+
+
+@pytest.mark.parametrize("engine", ["int", "numpy"])
 @pytest.mark.parametrize("seed", range(12))
-def test_matches_dense(seed):
+def test_matches_dense(seed, engine):
     rng = np.random.default_rng(seed)
     tensors = random_network(rng)
     dense_net = [(stabilizer_state(H, s), legs) for H, s, legs in tensors]
     try:
-        out = contract_stabilizer_network(tensors)
+        out = _contract(tensors, engine)
     except ZeroNetwork:
         psi = contract(dense_net)
         assert np.abs(psi).max() < 1e-12
@@ -66,3 +81,21 @@ def test_bad_legs():
         contract_stabilizer_network([(H[:1], s[:1], ("a", "b"))])
     with pytest.raises(ValueError, match="output legs"):
         contract_stabilizer_network([(H, s, ("a", "b"))], output=("a", "c"))
+
+
+@pytest.mark.parametrize("layers", [2, 3])
+def test_engines_agree_on_happy_codes(layers):
+    """Both engines give the same signed stabilizer group (stim canonical form)."""
+    stim = pytest.importorskip("stim")
+    from holonet.codes import happy_code
+
+    code = happy_code(layers)
+    tensors = [(*code._tensor_stabilizers(t), code.tile_legs(t)) for t in code.contraction_order]
+    canon = []
+    for engine in ("int", "numpy"):
+        st = _contract(tensors, engine)
+        ps = [stim.PauliString(p) for p in symplectic_to_paulis(st.check, st.signs)]
+        canon.append([str(p) for p in stim.Tableau.from_stabilizers(ps).to_stabilizers(
+            canonicalize=True)])
+        assert st.log2_norm2 == -len(code.tiling.bonds)
+    assert canon[0] == canon[1]
