@@ -60,6 +60,10 @@ __all__ = ["dense_flops", "hsa", "hsa_dense", "hsa_flops", "hsa_matrix"]
 #: measured faster for torch on CPU, slower for numpy (tiny stacked matmuls).
 _SCORES_PER_LEVEL = frozenset({"torch"})
 
+#: Target tokens per chunk of the window DP: bounds the per-window key and value copies
+#: (working memory beyond the O(N d) inputs and node means) independently of N.
+_WINDOW_CHUNK = 16384
+
 #: Elements per chunk of gathered sibling keys in the general-tree path.
 _CHUNK_ELEMENTS = 1 << 22
 
@@ -351,7 +355,6 @@ def _window_dp(q: Any, k: Any, v: Any, branching: tuple[int, ...], n: int,
     dv = v.shape[-1]
     n_pad = int(np.prod(branching))
     b0 = branching[0]
-    n1 = n_pad // b0
     bias_h, _, counts_h = _window_structure(tuple(branching), n, radius, include_self)
     q = _ops.pad_rows(q, n_pad - n)
     k = _ops.pad_rows(k, n_pad - n)
@@ -377,38 +380,102 @@ def _window_dp(q: Any, k: Any, v: Any, branching: tuple[int, ...], n: int,
             inv = (1.0 / _ops.at_least_one(c))[..., None]
         kbars.append(ksum * inv)
         vbars.append(vsum * inv)
-    if get_backend(q) in _SCORES_PER_LEVEL:
-        # scores per level against the (neighbourhood) children, grouped by the
-        # level-(l+1) ancestor: no copy of the keys; each reshapes to (B, n1, b0, w*b_l)
-        qs = []
-        for lvl, kb in enumerate(kbars):
-            n_par = kb.shape[1] // branching[lvl]
-            kids = _neighbourhood(do("reshape", kb, (bsz, n_par, branching[lvl], d)), radius)
-            qg = do("reshape", q, (bsz, n_par, n_pad // n_par, d))
-            qs.append(do("reshape", qg @ _ops.swap_last(kids), (bsz, n1, b0, kids.shape[2])))
-        s = do("concatenate", qs, axis=-1)                                # (B, n1, b0, K)
-    else:
-        # one key set per window (copied by broadcast), one batched matmul
-        keys = do("concatenate", [_to_windows(kb, lvl, branching, radius)
-                                  for lvl, kb in enumerate(kbars)], axis=2)  # (B, n1, K, d)
-        s = do("reshape", q, (bsz, n1, b0, d)) @ _ops.swap_last(keys)
-    vals = do("concatenate", [_to_windows(vb, lvl, branching, radius)
-                              for lvl, vb in enumerate(vbars)], axis=2)   # (B, n1, K, dv)
+    per_level = get_backend(q) in _SCORES_PER_LEVEL
     if valid is None:
         dtype = str(q.dtype).replace("torch.", "")
-        bias = _ops.const(_window_bias(tuple(branching), n, radius, include_self, dtype), q)
+        bias_all = _ops.const(_window_bias(tuple(branching), n, radius, include_self, dtype), q)
     else:
-        c_all = do("concatenate", [_to_windows(c[..., None], lvl, branching, radius)[..., 0]
-                                   for lvl, c in enumerate(cnts)], axis=2)  # (Bv, n1, K)
-        logc = do("where", c_all > 0, do("log", _ops.at_least_one(c_all)), _ops.NEG_INF)
-        # log(max(c,1)) is exact for integer counts >= 1; empty nodes get -inf
-        bias = _ops.const(bias_h, q)[None] + logc[:, :, None, :]
-    s = s + bias
-    m = _ops.safe_max(s)
-    p = do("exp", s - m[..., None])
-    z = do("sum", p, axis=-1)
-    out = (p @ vals) / do("where", z > 0, z, 1.0)[..., None]
-    return do("reshape", out, (bsz, n_pad, dv))[:, :n]
+        bias_struct = _ops.const(bias_h, q)[None]
+    chunk = _chunk_tokens(branching)
+    outs = []
+    for t0 in range(0, n_pad, chunk):
+        t1 = min(n_pad, t0 + chunk)
+        w0, w1 = t0 // b0, t1 // b0
+        if per_level:
+            # scores per level against the (neighbourhood) children, grouped by the
+            # level-(l+1) ancestor: no copy of the keys
+            qs = []
+            for lvl, kb in enumerate(kbars):
+                kids, groups = _kids_slice(kb, lvl, branching, radius, w0, w1, repeat=False)
+                qg = do("reshape", q[:, t0:t1], (bsz, groups, (t1 - t0) // groups, d))
+                qs.append(do("reshape", qg @ _ops.swap_last(kids),
+                             (bsz, w1 - w0, b0, kids.shape[2])))
+            s = do("concatenate", qs, axis=-1)                            # (B, w, b0, K)
+        else:
+            # one key set per window (copied by broadcast), one batched matmul
+            keys = do("concatenate", [_kids_slice(kb, lvl, branching, radius, w0, w1)[0]
+                                      for lvl, kb in enumerate(kbars)], axis=2)
+            s = do("reshape", q[:, t0:t1], (bsz, w1 - w0, b0, d)) @ _ops.swap_last(keys)
+        vals = do("concatenate", [_kids_slice(vb, lvl, branching, radius, w0, w1)[0]
+                                  for lvl, vb in enumerate(vbars)], axis=2)  # (B, w, K, dv)
+        if valid is None:
+            bias = bias_all[:, w0:w1]
+        else:
+            c_all = do("concatenate",
+                       [_kids_slice(c[..., None], lvl, branching, radius, w0, w1)[0][..., 0]
+                        for lvl, c in enumerate(cnts)], axis=2)          # (Bv, w, K)
+            # log(max(c,1)) is exact for integer counts >= 1; empty nodes get -inf
+            logc = do("where", c_all > 0, do("log", _ops.at_least_one(c_all)), _ops.NEG_INF)
+            bias = bias_struct[:, w0:w1] + logc[:, :, None, :]
+        s = s + bias
+        m = _ops.safe_max(s)
+        p = do("exp", s - m[..., None])
+        z = do("sum", p, axis=-1)
+        out = (p @ vals) / do("where", z > 0, z, 1.0)[..., None]
+        outs.append(do("reshape", out, (bsz, t1 - t0, dv)))
+    out = outs[0] if len(outs) == 1 else do("concatenate", outs, axis=1)
+    return out[:, :n]
+
+
+def _chunk_tokens(branching: tuple[int, ...]) -> int:
+    """Tokens per chunk of the window DP: the largest subtree size <= ``_WINDOW_CHUNK``.
+
+    A subtree size (a prefix product of the branching) keeps every level's parent
+    groups either inside one chunk or tiling it exactly.
+    """
+    sizes = np.cumprod(branching)
+    fits = sizes[sizes <= max(_WINDOW_CHUNK, int(branching[0]))]
+    return int(fits[-1]) if fits.size else int(sizes[0])
+
+
+def _kids_slice(x: Any, lvl: int, branching: tuple[int, ...], radius: int, w0: int, w1: int,
+                *, repeat: bool = True) -> tuple[Any, int]:
+    """The keys (or values, counts) windows ``w0 .. w1`` see at level ``lvl + 1``.
+
+    ``x``: level-``lvl`` nodes ``(B, n_lvl, ...)``. Returns ``(kids, groups)``: with
+    ``repeat`` the children of each window's ancestor neighbourhood, one row per
+    window ``(B, w1 - w0, (2r+1)·b, ...)``; without, one row per ancestor
+    ``(B, groups, (2r+1)·b, ...)`` (the windows of the chunk split evenly over them).
+    """
+    bsz, n_nodes = x.shape[0], x.shape[1]
+    rest = tuple(x.shape[2:])
+    b = branching[lvl]
+    reps = int(np.prod(branching[1:lvl + 1])) if lvl > 0 else 1   # windows per parent
+    n_win = w1 - w0
+    p0 = w0 // reps
+    p1 = p0 + 1 if reps >= n_win else w1 // reps
+    lo, hi = (p0 - radius) * b, (p1 + radius) * b
+    seg = x[:, max(lo, 0):min(hi, n_nodes)]
+    if lo < 0 or hi > n_nodes:  # out-of-range neighbours: empty (zero) nodes
+        parts = []
+        if lo < 0:
+            parts.append(_ops.zeros((bsz, -lo) + rest, x))
+        parts.append(seg)
+        if hi > n_nodes:
+            parts.append(_ops.zeros((bsz, hi - n_nodes) + rest, x))
+        seg = do("concatenate", parts, axis=1)
+    n_par = p1 - p0
+    seg = do("reshape", seg, (bsz, n_par + 2 * radius, b) + rest)
+    kids = seg[:, radius:radius + n_par] if radius == 0 else do(
+        "concatenate", [seg[:, t:t + n_par] for t in range(2 * radius + 1)], axis=2)
+    if not repeat:
+        return kids, n_par
+    width = kids.shape[2]
+    per = n_win // n_par                                             # windows per parent
+    if per > 1:
+        kids = do("broadcast_to", kids[:, :, None], (bsz, n_par, per, width) + rest)
+        kids = do("reshape", kids, (bsz, n_win, width) + rest)
+    return kids, n_par
 
 
 # ---------------------------------------------------------------------------------

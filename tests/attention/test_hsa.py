@@ -255,3 +255,27 @@ def test_every_backend_matches_the_reference(backend, rng, n, branching):
                       None if km is None else asarray(km, like=backend))
             ref = hsa_dense(q, k, v, tree, include_self, km)
             np.testing.assert_allclose(to_numpy(out), ref, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("chunk", [1, 8, 24, 64])
+def test_chunked_window_dp_equals_reference(backend, rng, monkeypatch, chunk):
+    """The window DP processes subtrees of <= _WINDOW_CHUNK tokens at a time."""
+    import importlib
+
+    from holonet.attention import mera_attention, mera_matrix
+
+    hsa_mod = importlib.import_module("holonet.attention.hsa")  # the name is also a function
+
+    monkeypatch.setattr(hsa_mod, "_WINDOW_CHUNK", chunk)
+    for n, branching in [(100, [4, 2, 3]), (64, [2, 2, 2, 2, 2, 2]), (37, [3, 2, 2])]:
+        tree = Tree.fixed_windows(n, branching)
+        q, k, v = rng.standard_normal((3, 2, n, 3))
+        mask = rng.random((2, n)) < 0.3
+        x = [asarray(a, like=backend) for a in (q, k, v)]
+        for km in (None, mask):
+            kmb = None if km is None else asarray(km, like=backend)
+            np.testing.assert_allclose(to_numpy(hsa(*x, tree, False, kmb)),
+                                       hsa_dense(q, k, v, tree, False, km), atol=1e-12)
+            np.testing.assert_allclose(
+                to_numpy(mera_attention(*x, tree=tree, key_padding_mask=kmb)),
+                mera_matrix(q, k, tree=tree, key_padding_mask=km) @ v, atol=1e-12)
