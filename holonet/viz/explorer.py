@@ -54,8 +54,8 @@ import numpy as np
 from holonet._io import atomic_path
 from holonet._options import check_int, check_option
 
-__all__ = ["DEFAULT_MAX_INTERVAL", "FULL_COVERAGE_MAX_N", "as_record", "explorer",
-           "explorer_html", "ring_layout"]
+__all__ = ["DEFAULT_MAX_INTERVAL", "FULL_COVERAGE_MAX_N", "MAX_ENTRIES", "as_record",
+           "explorer", "explorer_html", "ring_layout"]
 
 #: By default wedges are precomputed for *every* contiguous interval of codes with
 #: at most this many boundary legs (``happy_code(3)``: 95 legs, about 2 s) ...
@@ -63,6 +63,10 @@ FULL_COVERAGE_MAX_N = 100
 #: ... and for larger codes for intervals of at most this many legs (the rest
 #: follow by complementation up to twice this size).
 DEFAULT_MAX_INTERVAL = 16
+
+#: Largest number of non-zero attention entries embedded in one page (about
+#: 20 bytes each as JSON).
+MAX_ENTRIES = 4_000_000
 
 #: The wedge data a ``wedge_fn`` returns for a boundary region.
 WedgeFn = Callable[[Any, list[int]], dict[str, list[str]]]
@@ -174,12 +178,43 @@ def ring_layout(ring: Sequence[int], angle: Sequence[float] | None = None
     return x, y, [float(v) for v in radii]
 
 
-def _attention_payload(rec: Any, k: int | None, labels: str) -> dict[str, Any]:
+def _encode_map(a: Any, precision: int | None) -> Any:
+    """One attention matrix for the page: dense rows, or ``[[cols], [values]]`` per row
+    when at most a third of the entries are non-zero (code-derived patterns are sparse).
+
+    With ``precision=None`` the values keep full float64 precision, so the page's
+    top-k equals :meth:`AttentionRecord.top_k` exactly, ties included.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    if precision is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mag = np.where(a != 0, np.floor(np.log10(np.abs(a))), 0)
+        scale = 10.0 ** (precision - 1 - mag)
+        a = np.round(a * scale) / scale
+    if np.count_nonzero(a) * 3 <= a.size:
+        rows = []
+        for row in a:
+            cols = np.flatnonzero(row)
+            rows.append([cols.tolist(), row[cols].tolist()])
+        return {"sparse": rows}
+    return a.tolist()
+
+
+def _attention_payload(rec: Any, k: int | None, labels: str,
+                       precision: int | None = None) -> dict[str, Any]:
     n = rec.n_tokens
     if n == 0:
         raise ValueError("the attention record has no tokens")
     if not rec.maps:
         raise ValueError("the attention record has no attention maps (call record.add(...))")
+    if precision is not None:
+        check_int("precision", precision, minimum=1, maximum=17)
+    entries = sum(int(np.count_nonzero(a)) for a in rec.maps.values())
+    if entries > MAX_ENTRIES:
+        raise ValueError(
+            f"the record's {len(rec.maps)} attention maps hold {entries:,} non-zero entries "
+            f"(> {MAX_ENTRIES:,}, a page of hundreds of MB); keep fewer layers/heads or "
+            "tokens in the record")
     k = min(3, n) if k is None else check_int("k", k, minimum=1, maximum=n)
     meta = rec.meta if isinstance(rec.meta, dict) else {}
     angle = meta.get("angle")
@@ -219,9 +254,7 @@ def _attention_payload(rec: Any, k: int | None, labels: str) -> dict[str, Any]:
         "ring_names": [str(s) for s in names],
         "layers": rec.layers,
         "heads": {str(layer): rec.heads(layer) for layer in rec.layers},
-        # full float64 precision: the page's top-k must equal AttentionRecord.top_k
-        # exactly, ties included
-        "maps": {f"{layer},{head}": np.asarray(a, dtype=np.float64).tolist()
+        "maps": {f"{layer},{head}": _encode_map(a, precision)
                  for (layer, head), a in sorted(rec.maps.items())},
         "activity": {str(layer): [float(v) for v in np.asarray(a).ravel()]
                      for layer, a in rec.activity.items()},
@@ -366,7 +399,7 @@ def _json_for_script(payload: Any) -> str:
 def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int | None = None,
                   title: str | None = None, max_interval: int | None = None,
                   labels: str = "auto", wedge_fn: WedgeFn | None = None,
-                  inputs: Sequence[Any] | None = None) -> str:
+                  inputs: Sequence[Any] | None = None, precision: int | None = None) -> str:
     """The explorer page as a string (see :func:`explorer`, which writes it)."""
     import html as _html
 
@@ -382,7 +415,7 @@ def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int | Non
     attention = None
     if model_or_record is not None:
         rec = as_record(model_or_record, inputs)
-        attention = _attention_payload(rec, k, labels)
+        attention = _attention_payload(rec, k, labels, precision)
     code_data = _code_payload(code, max_interval, wedge_fn) if code is not None else None
     if title is None:
         title = "holonet explorer"
@@ -407,7 +440,7 @@ def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int | Non
 def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int | None = None,
              title: str | None = None, max_interval: int | None = None,
              labels: str = "auto", wedge_fn: WedgeFn | None = None,
-             inputs: Sequence[Any] | None = None) -> Path:
+             inputs: Sequence[Any] | None = None, precision: int | None = None) -> Path:
     """Write the interactive radial explorer to ``path`` (one self-contained HTML file).
 
     Parameters
@@ -443,6 +476,11 @@ def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int
     inputs
         Positional inputs of one forward pass of a torch model passed as
         ``model_or_record``, recorded by :func:`holonet.nn.record_attention`.
+    precision
+        Significant digits kept for attention weights (smaller pages). The
+        default ``None`` keeps full float64 precision, so the highlighted top-k
+        equals :meth:`AttentionRecord.top_k` exactly, ties included; rounding can
+        reorder near-ties.
 
     Returns
     -------
@@ -460,7 +498,7 @@ def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int
     """
     text = explorer_html(model_or_record, code=code, k=k, title=title,
                          max_interval=max_interval, labels=labels, wedge_fn=wedge_fn,
-                         inputs=inputs)
+                         inputs=inputs, precision=precision)
     target = Path(path)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")

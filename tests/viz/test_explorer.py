@@ -208,3 +208,25 @@ def test_holographic_tokens_sit_on_their_legs() -> None:
     other = AttentionRecord(tokens=["a", "b"], ring=np.array([0, 1]))
     other.add(0, 0, np.eye(2))
     assert "underlay" not in _payload(explorer_html(other, code=code))["attention"]
+
+
+def test_sparse_maps_precision_and_size_guard(monkeypatch: pytest.MonkeyPatch) -> None:
+    import holonet.viz.explorer  # noqa: F401  (the module, for monkeypatching)
+
+    mod = __import__("sys").modules["holonet.viz.explorer"]
+    a = np.zeros((6, 6))
+    a[np.arange(6), (np.arange(6) + 1) % 6] = 1 / 3
+    a[np.arange(6), np.arange(6)] = 2 / 3
+    rec = AttentionRecord(tokens=list("abcdef"), ring=np.array([0, 1, 1, 1, 1, 1]))
+    rec.add(0, 0, a)
+    enc = _payload(explorer_html(rec))["attention"]["maps"]["0,0"]
+    rows = enc["sparse"]                       # 12 of 36 entries: stored sparse
+    dense = np.zeros((6, 6))
+    for i, (cols, vals) in enumerate(rows):
+        dense[i, cols] = vals
+    assert np.array_equal(dense, a)            # exactly, 1/3 and 2/3 included
+    enc = _payload(explorer_html(rec, precision=3))["attention"]["maps"]["0,0"]
+    assert enc["sparse"][0][1] == [0.667, 0.333]
+    monkeypatch.setattr(mod, "MAX_ENTRIES", 10)
+    with pytest.raises(ValueError, match="12 non-zero entries"):
+        explorer_html(rec)

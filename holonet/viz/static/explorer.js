@@ -43,6 +43,19 @@
   function fmt(x) { return (Math.round(x * 1000) / 1000).toFixed(3); }
 
   /* ---------------------------------------------------------------- attention */
+  // sparse maps arrive as {sparse: [[cols], [values]] per row}: expand once
+  if (A) {
+    Object.keys(A.maps).forEach(function (key) {
+      var m = A.maps[key];
+      if (m && m.sparse) {
+        A.maps[key] = m.sparse.map(function (row) {
+          var dense = new Array(A.tokens.length).fill(0);
+          row[0].forEach(function (c, t) { dense[c] = row[1][t]; });
+          return dense;
+        });
+      }
+    });
+  }
   var tokenEls = [], labelEls = [], haloEls = [], linkLayer = null, attnGroup = null;
   var meanCache = {};
 
