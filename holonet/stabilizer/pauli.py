@@ -66,6 +66,8 @@ def paulis_to_symplectic(paulis: Iterable[str], n: int | None = None
             sign = int(s[0] == "-")
             s = s[1:]
         s = s.upper()
+        if not s:
+            raise ValueError(f"empty Pauli string {p!r}")
         for pos, ch in enumerate(s):
             if ch not in _LETTERS:
                 raise ValueError(f"bad Pauli string {p!r}: letter {ch!r} at position "

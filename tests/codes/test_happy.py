@@ -306,3 +306,12 @@ def test_bad_input():
 
     with pytest.raises(ValueError, match="needs tiles of kind"):
         HaPPYCode.from_tiling(HyperbolicTiling(6, 4, 2), "pentagon")
+
+
+def test_repr_html():
+    pytest.importorskip("holonet.viz.repr")
+    code = happy_code(2)
+    html = code._repr_html_()
+    assert "[[25, 11" in html
+    assert "[[5, 1, 3]]" in code_513()._repr_html_()
+    assert repr(code).startswith("HaPPYCode(variant='pentagon', layers=2")

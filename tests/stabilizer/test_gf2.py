@@ -101,3 +101,15 @@ def test_solve_shape_mismatch():
 def test_empty():
     assert gf2.rank(np.zeros((0, 5), np.uint8)) == 0
     assert gf2.nullspace(np.zeros((0, 3), np.uint8)).shape == (3, 3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.int16, st.tuples(st.integers(1, 6), st.integers(1, 6)),
+              elements=st.integers(-3, 5)))
+def test_bad_values_rejected_or_accepted_exactly(M):
+    """Any entry outside {0, 1} is rejected with a message naming it; 0/1 input is accepted."""
+    if np.isin(M, (0, 1)).all():
+        assert gf2.rank(M) == np.linalg.matrix_rank(GF2(M.astype(np.uint8)))
+    else:
+        with pytest.raises(ValueError, match="only 0 and 1"):
+            gf2.rank(M)

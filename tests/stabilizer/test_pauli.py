@@ -68,3 +68,18 @@ def test_bad_strings(bad):
 def test_odd_columns():
     with pytest.raises(ValueError, match="even"):
         symplectic_to_paulis([[1, 0, 1]])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=8))
+def test_arbitrary_text_parses_or_raises_value_error(text):
+    """Arbitrary strings are either valid Pauli strings or a ValueError naming the letter."""
+    body = text.strip()
+    body = body[1:] if body[:1] in "+-" else body
+    valid = body != "" and all(c in "IXYZ_" for c in body.upper())
+    if valid:
+        H, _ = paulis_to_symplectic([text])
+        assert H.shape == (1, 2 * len(body))
+    else:
+        with pytest.raises(ValueError):
+            paulis_to_symplectic([text])
