@@ -226,8 +226,11 @@ def test_tags_in_network():
 
 
 # ----------------------------------------------------------------------------- stim
-STIM_CASES = [(v, L) for v in VARIANTS for L in (2, 3)] + [("pentagon", 4),
-                                                           ("pentagon-hexagon", 4)]
+STIM_CASES = [(v, L) for v in VARIANTS for L in (2, 3)] + [
+    ("pentagon", 4), ("pentagon-hexagon", 4),
+    # n = 555 and 1434: stim's from_stabilizers alone takes 10 s and minutes here
+    pytest.param("single", 4, marks=pytest.mark.slow),
+    pytest.param("hexagon-state", 4, marks=pytest.mark.slow)]
 
 
 @pytest.mark.parametrize("variant, layers", STIM_CASES)
