@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from holonet._options import check_option
+from holonet.stabilizer import gf2
 from holonet.verify import _batch
 from holonet.verify._views import (
     code_view,
@@ -96,7 +97,7 @@ def entropies(code: Any, regions: Any, bulk: str = "mixed") -> np.ndarray:
     if (~small).any():
         C, m = _batch.column_table(G)
         ranks, _ = _batch.masked_ranks(C, m, view.n, ~masks[~small])
-        out[~small] = size[~small] - _batch.gf2_rank(G) + ranks
+        out[~small] = size[~small] - gf2.rank(G) + ranks
     return out
 
 

@@ -56,7 +56,8 @@ class ThresholdReport(Report):
     complete: bool = True
 
     def _details(self) -> list[str]:
-        header = ["p"] + [f"{c['label']} (n={c['n']})" for c in self.curves]
+        header = ["p"] + [c["label"] if c["label"] == f"n={c['n']}"
+                          else f"{c['label']} (n={c['n']})" for c in self.curves]
         rows = []
         for i, p in enumerate(self.p_values):
             rows.append([f"{p:.3f}"] + [
