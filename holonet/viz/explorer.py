@@ -7,7 +7,8 @@ network access when viewed, no CDN) showing
   :class:`~holonet.attention.record.AttentionRecord` on concentric rings (core
   inside, boundary outside). Hover or click a token to see the top-``k`` keys it
   attends to (*focus*) and the top-``k`` queries attending to it (*context*);
-  every other token fades, and a halo shows the full attention row. Zoom and pan
+  every other token fades, a halo shows the full attention row, and the panel
+  splits the row's mass by ring ("attention by scale"). Zoom and pan
   (wheel/drag or buttons), a layer/head selector (with the mean over heads), and
   *pinning*: a pinned token (a core "concept") stays highlighted with its links
   as you move across layers;
@@ -25,7 +26,7 @@ The page exposes a stable DOM contract for tests and scripting: tokens are
 ``highlight``, ``attended-by``, ``pinned``; boundary legs are ``<circle
 class="leg" data-leg-index="i">``; and ``window.holonetExplorer.state`` holds
 ``layer``, ``head``, ``k``, ``focus``, ``highlighted``, ``attendedBy``,
-``pinned``, ``zoom``, ``selection`` and ``wedge``.
+``ringMass``, ``pinned``, ``zoom``, ``selection`` and ``wedge``.
 
 Examples
 --------

@@ -81,6 +81,9 @@ def test_click_highlights_python_top_k(driver: Any, page: tuple[Any, Path]) -> N
             assert _classed(driver, "attended-by") == _column_top_k(
                 rec.maps[(layer, head)], query, 3)
             assert _classed(driver, "focus") == [query]
+            # attention by scale: the row's mass on each ring
+            mass = np.bincount(rec.ring, weights=rec.maps[(layer, head)][query])
+            assert state["ringMass"] == pytest.approx(mass.tolist(), abs=1e-12)
     # the tie in row 5 of (1, 0) resolves like AttentionRecord.top_k (lower index first)
     assert rec.top_k(1, 0, query=5, k=3) == [3, 9, 20]
 

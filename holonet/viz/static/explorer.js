@@ -24,7 +24,7 @@
     mode: A ? "attention" : "code",
     layer: null, head: null, k: A ? A.k : 0,
     focus: null, hover: null, active: null,
-    highlighted: [], attendedBy: [], pinned: [], pinTargets: {},
+    highlighted: [], attendedBy: [], pinned: [], pinTargets: {}, ringMass: [],
     zoom: 1, tx: 0, ty: 0,
     selection: null, wedge: null
   };
@@ -194,6 +194,12 @@
     // context: the queries attending most to the active token (zero weights are no context)
     state.attendedBy = (act !== null && m) ? topKOf(column(m, act), state.k)
       .filter(function (q) { return m[q][act] > 0; }) : [];
+    // introspection: how much of the active token's attention each scale (ring) receives
+    state.ringMass = [];
+    if (act !== null && m) {
+      state.ringMass = A.ring_radius.map(function () { return 0; });
+      m[act].forEach(function (w, j) { state.ringMass[A.ring[j]] += w; });
+    }
     state.pinTargets = {};
     state.pinned.forEach(function (p) { state.pinTargets[p] = m ? topKOf(m[p], state.k) : []; });
     var hl = {}, ab = {}, pt = {}, pn = {};
@@ -276,6 +282,11 @@
         "attends to (top-" + state.k + ")</h2>" + weightTable(m, act, state.highlighted, false);
       h += "<h2><span class='legend-swatch' style='border-color:var(--ctx)'></span>" +
         "attended by (top-" + state.k + ")</h2>" + weightTable(m, act, state.attendedBy, true);
+      h += "<h2>attention by scale</h2><table>" + state.ringMass.map(function (v, r) {
+        return "<tr><td>" + esc(A.ring_names[r]) + "</td><td class='num'>" + fmt(v) +
+          "</td><td><span class='bar' style='width:" + Math.round(60 * v) +
+          "px'></span></td></tr>";
+      }).join("") + "</table>";
     }
     if (state.pinned.length) {
       h += "<h2><span class='legend-swatch' style='border-color:var(--pin)'></span>pinned</h2>";
