@@ -221,7 +221,13 @@ class HaPPYCode:
         return self._legs[self._tile(tile)]
 
     def tile_inputs(self, tile: int) -> int:
-        """``a_t``: bonds to tiles earlier in the contraction order plus the bulk leg."""
+        """``a_t``: bonds to tiles earlier in the contraction order plus the bulk leg.
+
+        Examples
+        --------
+        >>> [happy_code(2).tile_inputs(t) for t in range(3)]
+        [1, 2, 2]
+        """
         return self._inputs[self._tile(tile)]
 
     def tile_tensor_tags(self, tile: int) -> set[str]:
@@ -282,7 +288,13 @@ class HaPPYCode:
 
     # ------------------------------------------------------------------ tensor-network view
     def tensor_scales(self) -> np.ndarray:
-        """Per-tile factor multiplying the normalised perfect state (see module docstring)."""
+        """Per-tile factor multiplying the normalised perfect state (see module docstring).
+
+        Examples
+        --------
+        >>> happy_code(1).tensor_scales().tolist() == [2 ** 0.5]
+        True
+        """
         a = np.asarray(self._inputs, dtype=float)
         # ||network||^2 = 2^log2_norm2 * prod(scale_t^2) must equal tr(V†V) = 2^k; with
         # scale_t = sqrt(2^a_t) the correction exponent below is 0 for every HaPPY variant
@@ -348,6 +360,11 @@ class HaPPYCode:
         """The stabilizer view as a ``stim.Tableau`` of ``|0̄...0⟩`` (or a circuit).
 
         See :meth:`holonet.stabilizer.StabilizerCode.to_stim`.
+
+        Examples
+        --------
+        >>> len(happy_code(2).to_stim())
+        25
         """
         return self.stabilizer_code.to_stim(kind)
 

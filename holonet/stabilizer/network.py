@@ -449,6 +449,14 @@ def split_choi_state(state: ContractedState, boundary: Sequence[str], bulk: Sequ
     HolonetError
         If the bulk part of the group is not all of the bulk Pauli group, i.e.
         the network is not (proportional to) an isometry from the bulk.
+
+    Examples
+    --------
+    >>> from holonet.stabilizer.pauli import paulis_to_symplectic, symplectic_to_paulis
+    >>> choi = ContractedState(*paulis_to_symplectic(["XXX", "ZZI", "IZZ"]), ("a", "b", "q"))
+    >>> H, hs, lx, sx, lz, sz = split_choi_state(choi, ("a", "b"), ("q",))
+    >>> symplectic_to_paulis(H), symplectic_to_paulis(lx), symplectic_to_paulis(lz)
+    (['ZZ'], ['XX'], ['IZ'])
     """
     idx = {leg: i for i, leg in enumerate(state.legs)}
     boundary = tuple(boundary)
