@@ -3,8 +3,9 @@
 * :func:`explorer` — write the interactive radial explorer (attention on
   concentric rings; entanglement wedges of a HaPPY code) as one self-contained
   HTML file;
-* :func:`tiling_html`, :func:`code_html`, :func:`report_html` — the rich Jupyter
-  representations of tilings, codes and verification reports;
+* :func:`tiling_html`, :func:`code_html`, :func:`report_html`,
+  :func:`record_html` — the rich Jupyter representations of tilings, codes,
+  verification reports and attention records;
 * :mod:`holonet.viz.figures` — the registry behind ``holonet figures``;
 * :mod:`holonet.viz.style` — one matplotlib style and a colour-blind-safe palette.
 
@@ -20,7 +21,7 @@ True
 from __future__ import annotations
 
 from holonet.viz.explorer import explorer, explorer_html
-from holonet.viz.repr import code_html, report_html, tiling_html
+from holonet.viz.repr import code_html, record_html, report_html, tiling_html
 from holonet.viz.style import PALETTE, SEQUENTIAL, figure_style, layer_colors
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "explorer_html",
     "figure_style",
     "layer_colors",
+    "record_html",
     "report_html",
     "tiling_html",
 ]

@@ -11,7 +11,9 @@ methods (importing this module lazily, the one allowed upward import):
   with ``[[n, k, d]]`` (the distance only when it is cheap, see
   :data:`DISTANCE_MAX_N`);
 * :func:`report_html` — a verification report: a pass/fail badge, its title, the
-  numbers from ``.summary()`` and the text of ``.explain()``.
+  numbers from ``.summary()`` and the text of ``.explain()``;
+* :func:`record_html` — an :class:`~holonet.attention.record.AttentionRecord`:
+  its tokens on rings and the attention matrix of its first layer and head.
 
 The pictures are compact SVG written directly (no matplotlib round trip), so a
 notebook cell renders instantly and the output is deterministic.
@@ -40,7 +42,7 @@ import numpy as np
 from holonet._options import check_option
 
 __all__ = ["DISTANCE_MAX_N", "ENGINES", "code_html", "disk_svg", "geodesic_polygon_path",
-           "report_html", "tiling_html"]
+           "record_html", "report_html", "tiling_html"]
 
 #: Picture engines: ``'svg'`` writes compact SVG directly (fast, small, the
 #: default for reprs); ``'matplotlib'`` draws with :mod:`holonet.viz.disk` and
@@ -441,3 +443,64 @@ def report_html(report: Any) -> str:
             f'{colour};padding:4px 10px">'
             f'<div style="margin-bottom:4px">{badge}<b>{html.escape(title)}</b></div>'
             f"{table}{pre}</div>")
+
+
+def _heatmap_svg(a: np.ndarray, *, size: int = 220, max_cells: int = 64) -> str:
+    """A matrix as an SVG heatmap (cividis), block-averaged down to ``max_cells``."""
+    import matplotlib
+
+    a = np.asarray(a, dtype=np.float64)
+    n = a.shape[0]
+    if n > max_cells:
+        edges = np.linspace(0, n, max_cells + 1).astype(int)
+        a = np.add.reduceat(np.add.reduceat(a, edges[:-1], axis=0), edges[:-1], axis=1)
+        a /= np.outer(np.diff(edges), np.diff(edges))
+    top = float(a.max()) or 1.0
+    cmap = matplotlib.colormaps["cividis"]
+    m = a.shape[0]
+    cell = size / m
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+           f'viewBox="0 0 {size} {size}" role="img"><title>attention (row = query)</title>']
+    for i in range(m):
+        for j in range(m):
+            out.append(f'<rect x="{j * cell:.2f}" y="{i * cell:.2f}" width="{cell + 0.05:.2f}" '
+                       f'height="{cell + 0.05:.2f}" fill="{_hex(cmap(a[i, j] / top))}"/>')
+    out.append("</svg>")
+    return "".join(out)
+
+
+def record_html(record: Any) -> str:
+    """HTML for an :class:`~holonet.attention.record.AttentionRecord`.
+
+    Shows the tokens per ring, the layers and heads, and the attention matrix of
+    the first (layer, head) as a heatmap; for the interactive view write
+    :func:`holonet.viz.explorer`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from holonet.attention.record import AttentionRecord
+    >>> rec = AttentionRecord(tokens=["core", "a", "b"], ring=np.array([0, 1, 1]))
+    >>> rec.add(0, 0, np.full((3, 3), 1 / 3))
+    >>> "3 tokens" in record_html(rec)
+    True
+    """
+    counts = np.bincount(np.asarray(record.ring, dtype=np.int64), minlength=record.n_rings)
+    rows: list[tuple[str, Any]] = [
+        ("tokens", f"{record.n_tokens} tokens on {record.n_rings} rings"),
+        ("tokens per ring (core first)", [int(c) for c in counts]),
+        ("layers", record.layers),
+        ("heads", {str(layer): record.heads(layer) for layer in record.layers}),
+    ]
+    meta = record.meta if isinstance(record.meta, dict) else {}
+    if meta.get("model"):
+        rows.insert(0, ("model", meta["model"]))
+    if record.maps:
+        (layer, head), a = sorted(record.maps.items())[0]
+        picture = (_heatmap_svg(a) + '<div style="font-size:10px;color:#777">'
+                   f"layer {layer}, head {head}: row = query, column = key</div>")
+    else:
+        picture = '<div style="color:#777">no attention maps</div>'
+    return _card(picture, type(record).__name__, _table(rows),
+                 '<div style="font-size:11px;color:#777;margin-top:4px">'
+                 "interactive view: holonet.viz.explorer(record, path)</div>")

@@ -174,3 +174,20 @@ def test_matplotlib_engine_uses_the_disk_helper() -> None:
     assert svg.tag.endswith("svg") and "{5,4}" in html
     with pytest.raises(ValueError, match="unknown picture engine 'png'"):
         tiling_html(t, engine="png")
+
+
+def test_record_html_heatmap_is_block_averaged() -> None:
+    from holonet.attention.record import AttentionRecord
+    from holonet.viz.repr import record_html
+
+    n = 100
+    rec = AttentionRecord(tokens=[f"t{i}" for i in range(n)],
+                          ring=np.r_[0, np.ones(9, int), 2 * np.ones(90, int)],
+                          meta={"model": "toy"})
+    rec.add(0, 1, np.eye(n))
+    html = record_html(rec)
+    (svg,) = _svgs(html)
+    assert len(svg.findall(".//{http://www.w3.org/2000/svg}rect")) == 64 * 64
+    assert "[1, 9, 90]" in html and "toy" in html and "layer 0, head 1" in html
+    empty = AttentionRecord(tokens=["a"], ring=np.array([0]))
+    assert "no attention maps" in record_html(empty)

@@ -8,6 +8,7 @@
  *    bulk legs: <circle class="bulk" data-bulk-leg="q3">, tiles <path class="tile"
  *    data-tile-index="t">, classes 'wedge-greedy', 'wedge-exact',
  *    'wedge-complement', 'wedge-neither'.
+ *  - state.ringMass: the active query's attention mass per ring (attention by scale).
  *  - window.holonetExplorer: {state, select, hover, clear, setLayer, setHead, setK,
  *    pin, unpin, togglePin, zoomBy, resetView, setMode, selectInterval, topK}.
  */
