@@ -330,16 +330,22 @@ def _code_payload(code: Any, max_interval: int | None, wedge_fn: WedgeFn | None
     missing = [leg for leg in legs if leg not in anchor]
     if missing:
         raise ValueError(f"boundary legs {missing[:5]} are on no tile of the code's tiling")
-    # even spacing on a rim just outside the disk, rotated to best match the true
-    # angles (the stubs show where each leg attaches)
+    # evenly spaced slots on a rim just outside the disk, taken by the legs in the
+    # angular order of where they attach (edge midpoints, or tile centres for legs
+    # that replace a bulk leg), rotated to best match the true angles: no stubs
+    # cross, and for codes whose legs are numbered around the disk the slots follow
+    # the numbering
     angles = np.array([math.atan2(anchor[leg].imag, anchor[leg].real) for leg in legs])
+    order = np.argsort(angles, kind="stable")
     even = 2 * math.pi * np.arange(n) / n
-    offset = float(np.angle(np.mean(np.exp(1j * (angles - even)))))
+    offset = float(np.angle(np.mean(np.exp(1j * (angles[order] - even)))))
+    slot = np.empty(n)
+    slot[order] = offset + even
     rim = 1.07
     leg_rows = []
     for i, leg in enumerate(legs):
         a = anchor[leg]
-        th = offset + even[i]
+        th = float(slot[i])
         leg_rows.append({"name": leg, "index": i, "x": round(rim * math.cos(th), 6),
                          "y": round(-rim * math.sin(th), 6), "ax": round(a.real, 6),
                          "ay": round(-a.imag, 6)})
