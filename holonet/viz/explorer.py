@@ -118,6 +118,9 @@ def as_record(obj: Any, inputs: Sequence[Any] | None = None) -> Any:
         return AttentionRecord.from_json(Path(obj).read_text())
     if isinstance(obj, str):
         return AttentionRecord.from_json(obj)
+    if callable(getattr(obj, "forward", None)):
+        raise TypeError(f"{type(obj).__name__} is a model: pass inputs=(x, ...) for one "
+                        "forward pass, recorded by holonet.nn.record_attention")
     raise TypeError("explorer needs an AttentionRecord, an object with .record() or "
                     f".attention_record(), or a record's JSON; got {type(obj).__name__}")
 

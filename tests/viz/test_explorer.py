@@ -115,7 +115,20 @@ def test_explore_cli_record(toy_record: Any, tmp_path: Path,
 
 def test_explorer_records_a_torch_model(tmp_path: Path) -> None:
     pytest.importorskip("torch")
+    import torch
+    from torch import nn
+
+    from holonet.nn import EncoderBlock, HolographicAttention
     from holonet.viz._explore_cli import demo_record
+
+    torch.manual_seed(0)
+    model = nn.Sequential(EncoderBlock(HolographicAttention(8, num_heads=2,
+                                                            ring_sizes=(1, 3)))).eval()
+    x = torch.randn(1, 12, 8)
+    with pytest.raises(TypeError, match="is a model: pass inputs"):
+        explorer_html(model)
+    data = _payload(explorer_html(model, inputs=(x,)))["attention"]
+    assert len(data["tokens"]) == 1 + 3 + 12 and data["layers"] == [0]
 
     rec = demo_record(rings=(1, 3), tokens=12, heads=2, blocks=2, seed=0)
     assert isinstance(rec, AttentionRecord)
