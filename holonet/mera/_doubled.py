@@ -122,7 +122,10 @@ def cell_windows(kind: str, width: int) -> CellWindows:
         if len(net.coarse) != width:
             continue
         wins.append(net)
-        classes.append((p % period, net.coarse[0] % period))
+        # layers above the first start their cell one site later (geometry.py), so
+        # a coarse class is read relative to the next layer's cell: swapped
+        cc = net.coarse[0] % period
+        classes.append((p % period, (cc + 1) % period if period == 2 else cc))
     from holonet.mera.geometry import BRANCHING
 
     return CellWindows(kind, width, period, BRANCHING[kind], tuple(wins), tuple(classes))

@@ -12,6 +12,8 @@ Conventions (sites ``0 .. n-1`` of a periodic level)::
     ternary           U_j on (3j+2, 3j+3)    W_j <- (3j, 3j+1, 3j+2)    b = 3
     modified_binary   U_j on (4j+1, 4j+2)    W_2j <- (4j, 4j+1)
                                              W_2j+1 <- (4j+2, 4j+3)     b = 2
+                      (layers 2, 3, ...: every site index shifted by one, so each
+                      disentangler straddles two blocks of the layer below)
 
 Site legs at level ``l`` are named ``'k{i}'`` (``l = 0``, the physical sites)
 and ``'b{l},{i}'`` above; the leg between a disentangler and an isometry of
@@ -178,6 +180,8 @@ def layer_geometry(kind: str, n_fine: int, level: int = 1) -> LayerGeometry:
     (3, 4, 5)
     >>> layer_geometry("modified_binary", 8).disentanglers
     ((1, 2), (5, 6))
+    >>> layer_geometry("modified_binary", 8, level=2).isometries[-1]
+    (7, 0)
     """
     check_option("MERA kind", kind, KINDS)
     cell = CELL[kind]
@@ -193,8 +197,13 @@ def layer_geometry(kind: str, n_fine: int, level: int = 1) -> LayerGeometry:
         us = tuple(((3 * j + 2) % n, (3 * j + 3) % n) for j in range(n // 3))
         ws = tuple((3 * j, 3 * j + 1, 3 * j + 2) for j in range(n // 3))
     else:
-        us = tuple((4 * j + 1, 4 * j + 2) for j in range(n // 4))
-        ws = tuple((2 * j, 2 * j + 1) for j in range(n // 2))
+        # From the second layer on the unit cell starts one site later: the
+        # disentanglers then act across the (w, v) pairs of the layer below, the
+        # arrangement of Evenbly & Vidal (arXiv:1109.5334), which converges to
+        # lower energies than stacking identical cells.
+        o = 1 if level >= 2 else 0
+        us = tuple(((4 * j + 1 + o) % n, (4 * j + 2 + o) % n) for j in range(n // 4))
+        ws = tuple(((2 * j + o) % n, (2 * j + 1 + o) % n) for j in range(n // 2))
     u_of = {i: j for j, pair in enumerate(us) for i in pair}
     w_of = {i: j for j, group in enumerate(ws) for i in group}
     return LayerGeometry(kind, n, level, us, ws, u_of, w_of)

@@ -324,10 +324,17 @@ def _init_layer(kind: str, df: int, dm: int, dc: int, rng: np.random.Generator,
         u = 0.5 * (u + u.transpose(1, 0, 3, 2))
         uu, _, vh = np.linalg.svd(u.reshape(df * df, dm * dm), full_matrices=False)
         u = (uu @ vh).reshape(df, df, dm, dm)
+    # isometries start as matrices with uniform positive entries (not yet isometric:
+    # the first sweeps only descend the density matrices through them, then the SVD
+    # updates make them isometric); from this start, as in the tensors.net
+    # tutorial, the optimisation avoids the plateaus that Gaussian-random
+    # isometries get caught in
     if kind == "modified_binary":
-        w = _random_isometry(rng, df * dm, dc).reshape(df, dm, dc)
+        big = max(df, dm, dc)
+        w = rng.random((big, big, big))[:df, :dm, :dc]
         return {"U": u, "W": w, "V": w.transpose(1, 0, 2).copy()}
-    w = _random_isometry(rng, dm ** b, dc).reshape((dm,) * b + (dc,))
+    big = max(dm, dc)
+    w = rng.random((big,) * (b + 1))[tuple(slice(0, x) for x in (dm,) * b + (dc,))]
     return {"U": u, "W": w}
 
 
@@ -394,8 +401,13 @@ def optimize_ising(
     fixed_point_iterations: int = 4,
     fixed_point_tol: float = 1e-10,
     monotone: bool = True,
-    rebias: bool = True,
+    rebias: bool = False,
+    si_step: float = 1.0,
+    si_levels: int = 1,
+    max_seconds: float | None = None,
+    target_error: float | None = None,
     u_warmup: int = 10,
+    w_warmup: int = 2,
     seed: int = 0,
     u_noise: float = 0.0,
     initial: Any = None,
@@ -448,6 +460,21 @@ def optimize_ising(
         Show a tqdm progress bar.
     callback
         ``callback(sweep, energy)`` called after every sweep.
+    max_seconds, target_error
+        Stop early after this wall time, or once ``energy - exact_energy`` is at
+        most ``target_error`` (``sweeps`` is then an upper bound).
+    monotone
+        Reject (undo) an update of the scale-invariant layer that raised the
+        energy and retry it later with a smaller step; with the top density
+        matrix iterated to ``fixed_point_tol`` every recorded energy is then the
+        variational energy of an isometric MERA and never increases. Without it
+        (the tensors.net scheme) the fixed point gets ``fixed_point_iterations``
+        power steps per sweep, which is cheaper.
+    rebias, si_step, si_levels, w_warmup, u_noise
+        Expert knobs: shift every ascended Hamiltonian to be just negative
+        semidefinite; step of the scale-invariant layer; number of scales whose
+        environments are summed for it; sweeps before the isometries are updated;
+        noise added to the identity disentanglers at the start.
 
     Returns
     -------
@@ -506,7 +533,10 @@ def optimize_ising(
     meta = {"kind": kind, "chi": chi, "chimid": chimid, "T": transitional_layers,
             "block": block, "refsym": refsym, "d": d}
 
-    state = _State(kind, [_init_layer(kind, *dm, rng, u_noise) for dm in dims], None)
+    # every layer starts from the same random draw (sliced to its shape): the
+    # network starts out (nearly) scale invariant
+    state = _State(kind, [_init_layer(kind, *dm, np.random.default_rng(seed), u_noise)
+                          for dm in dims], None)
     start_sweep = 0
     energies: list[float] = []
     if initial is not None:
@@ -537,16 +567,34 @@ def optimize_ising(
     beta = 1.0  # step of the scale-invariant layer (halved on rejection)
     rejected = 0
     ev = _Evaluator(engine, h0, bias, block, width, refsym, fixed_point_tol,
-                    fixed_point_iterations)
+                    fixed_point_iterations,
+                    None if monotone else fixed_point_iterations)
+
+    def ascend_h(t: dict[str, np.ndarray], hl: list[np.ndarray]) -> list[np.ndarray]:
+        hn = engine.ascend(t, hl)
+        if refsym:
+            hn = [0.5 * (x + _mirror_op(x)) for x in hn]
+        if rebias:
+            hn = [_shift_negative(x) for x in hn]
+        return hn
 
     def update(t: dict[str, np.ndarray], hl: list[np.ndarray], rho_up: list[np.ndarray],
-               role_: str, step: float) -> None:
+               role_: str, step: float, levels: int) -> None:
+        """SVD update of one role; ``levels`` > 1 sums the environments of the same
+        (scale-invariant) tensor at that many successive scales, all below the fixed
+        point ``rho_up``: the gradient of the energy through every copy of the layer."""
         roles = ("W", "V") if role_ == "W" and kind == "modified_binary" and refsym else (role_,)
-        envs = engine.environments(t, hl, rho_up, roles)
-        env = envs[role_]
-        if refsym:
-            env = env + (mirror["W"](envs["V"]) if kind == "modified_binary" and role_ == "W"
-                         else mirror[role_](env))
+        env: Any = 0.0
+        h = hl
+        for k in range(levels):
+            envs = engine.environments(t, h, rho_up, roles)
+            e = envs[role_]
+            if refsym:
+                e = e + (mirror["W"](envs["V"]) if kind == "modified_binary" and role_ == "W"
+                         else mirror[role_](e))
+            env = env + e
+            if k + 1 < levels:
+                h = ascend_h(t, h)
         new = _svd_update(env, n_out[role_])
         if step < 1.0:
             new = _polar((1.0 - step) * t[role_] + step * new, n_out[role_])
@@ -557,18 +605,17 @@ def optimize_ising(
     def layer_sweep(sweep_no: int, step: float, rhos: list[list[np.ndarray]]) -> None:
         for l, t in enumerate(state.layers):
             hl = hs[l]
-            s_l = step if l == len(state.layers) - 1 else 1.0
+            top = l == len(state.layers) - 1
+            s_l = step * si_step if top else 1.0
+            lev = si_levels if top else 1
             if sweep_no >= u_warmup:
-                update(t, hl, rhos[l + 1], "U", s_l)
-            update(t, hl, rhos[l + 1], "W", s_l)
-            if kind == "modified_binary" and not refsym:
-                update(t, hl, rhos[l + 1], "V", s_l)
+                update(t, hl, rhos[l + 1], "U", s_l, lev)
+            if sweep_no >= w_warmup or sweep_no == sweeps - 1:
+                update(t, hl, rhos[l + 1], "W", s_l, lev)
+                if kind == "modified_binary" and not refsym:
+                    update(t, hl, rhos[l + 1], "V", s_l, lev)
             if l + 1 < len(state.layers):
-                hn = engine.ascend(t, hl)
-                if refsym:
-                    hn = [0.5 * (x + _mirror_op(x)) for x in hn]
-                if rebias:
-                    hn = [_shift_negative(x) for x in hn]
+                hn = ascend_h(t, hl)
                 if len(hs) > l + 1:
                     hs[l + 1] = hn
                 else:
@@ -583,7 +630,7 @@ def optimize_ising(
             rho_backup = state.rho_top
             layer_sweep(sweep, beta, rhos)
             new_energy, new_rhos = ev(state)
-            if monotone and new_energy > energy + 1e-13 * abs(energy):
+            if monotone and sweep > w_warmup and new_energy > energy + 1e-13 * abs(energy):
                 # the scale-invariant layer is updated without the change of its own
                 # fixed point; undo it and retry later with a smaller step
                 state.layers[-1] = backup
@@ -602,6 +649,10 @@ def optimize_ising(
                                 error=f"{energy - exact:.2e}" if exact == exact else "")
             if callback is not None:
                 callback(sweep, energy)
+            if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+                break
+            if target_error is not None and energy - exact <= target_error:
+                break
             now = time.perf_counter()
             if ckpt is not None and now - last_save > checkpoint_every:
                 _save_checkpoint(ckpt, state, sweep, energies, meta)
@@ -615,7 +666,7 @@ def optimize_ising(
         limiter.__exit__(None, None, None)
     if ckpt is not None:
         _save_checkpoint(ckpt, state, sweep, energies, meta)
-    ev.tol, ev.min_iterations = min(fixed_point_tol, 1e-13), 10
+    ev.tol, ev.min_iterations, ev.max_iterations = min(fixed_point_tol, 1e-13), 10, None
     final, _ = ev(state, max_iterations=2000)
     try:
         mera = _to_mera(state, kind, d)
@@ -650,14 +701,18 @@ class _Evaluator:
     """Energy per site of the current tensors, refreshing the top fixed point (warm start)."""
 
     def __init__(self, engine: _Engine, h0: list[np.ndarray], bias: float, block: int,
-                 width: int, refsym: bool, tol: float, min_iterations: int) -> None:
+                 width: int, refsym: bool, tol: float, min_iterations: int,
+                 max_iterations: int | None = None) -> None:
         self.engine, self.h0, self.bias, self.block = engine, h0, bias, block
         self.width, self.refsym, self.tol = width, refsym, tol
         self.min_iterations = min_iterations
+        self.max_iterations = max_iterations
 
-    def __call__(self, state: _State, max_iterations: int = 500
+    def __call__(self, state: _State, max_iterations: int | None = None
                  ) -> tuple[float, list[list[np.ndarray]]]:
         engine, width = self.engine, self.width
+        if max_iterations is None:
+            max_iterations = self.max_iterations or 500
         top = state.layers[-1]
         if state.rho_top is None:
             dc = top["W"].shape[-1]

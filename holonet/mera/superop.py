@@ -17,8 +17,9 @@ arXiv:0810.0580). Windows used:
 * binary: three-site windows (the cone width), both positions;
 * ternary: two-site windows, all three positions (or ``width=1``: the
   one-site window at the centre of an isometry, which maps onto itself);
-* modified binary: two-site windows on the even bonds ``(2i, 2i+1)``, the two
-  positions that map even bonds onto even bonds.
+* modified binary: two-site windows, all four positions of the two-site unit
+  cell; operator densities come in pairs (bonds starting on even and on odd
+  sites), and the superoperator acts on the pair.
 
 All contractions go through :func:`holonet.contract.contract`, whose plans
 are cached by network structure, so repeated applications (Arnoldi) plan once.
@@ -32,7 +33,7 @@ import numpy as np
 
 from holonet.contract import contract
 from holonet.mera._doubled import CellWindows, cell_windows, role
-from holonet.mera.geometry import BRANCHING, CONE_WIDTH
+from holonet.mera.geometry import BRANCHING, CONE_WIDTH, PERIOD
 
 __all__ = ["ascend", "descend", "scaling_dimensions", "scaling_superoperator"]
 
@@ -48,16 +49,11 @@ def _cell(mera: Any, layer: int) -> dict[str, np.ndarray]:
     return mera.layer_arrays()[idx - 1]
 
 
-def _windows(kind: str, width: int) -> tuple[CellWindows, list[int]]:
-    """The windows and the indices of those mapping class 0 onto class 0."""
+def _windows(kind: str, width: int) -> CellWindows:
     if width < 1 or width > CONE_WIDTH[kind]:
         raise ValueError(f"window width for a {kind} MERA must be 1..{CONE_WIDTH[kind]}; "
                          f"got {width}")
-    cw = cell_windows(kind, width)
-    sel = [i for i, (cf, cc) in enumerate(cw.classes) if cf == 0 and cc == 0]
-    if not sel:
-        raise ValueError(f"no {width}-site window of a {kind} MERA maps onto itself")
-    return cw, sel
+    return cell_windows(kind, width)
 
 
 def _pairs(kind: str, net: Any, cell: dict[str, np.ndarray]) -> list[tuple[Any, tuple[str, ...]]]:
@@ -72,8 +68,28 @@ def _default_width(kind: str) -> int:
     return CONE_WIDTH[kind]
 
 
-def ascend(mera: Any, op: Any, *, layer: int = -1) -> np.ndarray:
-    """Average ascending superoperator of ``layer`` applied to a local operator.
+def _as_classes(x: Any, dim: int, period: int) -> tuple[list[np.ndarray], bool]:
+    """Operator densities per class; a single operator stands for every class."""
+    if isinstance(x, list | tuple):
+        if len(x) != period:
+            raise ValueError(f"expected {period} operators (one per sublattice class); "
+                             f"got {len(x)}")
+        arrs = [np.asarray(o) for o in x]
+        single = False
+    else:
+        arrs = [np.asarray(x)] * period
+        single = True
+    out = []
+    for o in arrs:
+        if o.ndim == 2:
+            k = int(round(np.log(o.shape[0]) / np.log(dim)))
+            o = o.reshape((dim,) * (2 * k))
+        out.append(o)
+    return out, single
+
+
+def ascend(mera: Any, op: Any, *, layer: int = -1) -> Any:
+    """Average ascending superoperator of ``layer`` applied to a local operator density.
 
     Parameters
     ----------
@@ -81,14 +97,18 @@ def ascend(mera: Any, op: Any, *, layer: int = -1) -> np.ndarray:
         A translation-invariant or scale-invariant :class:`~holonet.mera.MERA`.
     op
         Operator ``op[out_1..out_k, in_1..in_k]`` on ``k`` contiguous sites
-        (``k`` up to the cone width), or a ``(d**k, d**k)`` matrix.
+        (``k`` up to the cone width), or a ``(d**k, d**k)`` matrix. For the
+        modified binary MERA, whose layers have two-site unit cells, a pair
+        ``[op_even, op_odd]`` (the densities on bonds starting on even and on
+        odd sites, counted relative to the next layer's cell); a single
+        operator stands for both.
     layer
         1-based layer index, negative from the top (default: the top layer).
 
     Returns
     -------
-    numpy.ndarray
-        The coarse operator, legs ``[out..., in...]`` on ``k`` coarse sites.
+    numpy.ndarray or list
+        The coarse operator density (a list of two for the modified binary MERA).
 
     Examples
     --------
@@ -100,25 +120,23 @@ def ascend(mera: Any, op: Any, *, layer: int = -1) -> np.ndarray:
     """
     cell = _cell(mera, layer)
     kind = mera.kind
-    o = np.asarray(op)
-    df = cell["U"].shape[0]
-    if o.ndim == 2:
-        k = int(round(np.log(o.shape[0]) / np.log(df)))
-        o = o.reshape((df,) * (2 * k))
-    k = o.ndim // 2
-    cw, sel = _windows(kind, k)
-    out: Any = 0.0
-    for i in sel:
-        net = cw.windows[i]
-        out = out + contract(_pairs(kind, net, cell) + [(o, net.op_legs)], net.ascend_output)
-    return np.asarray(out) / len(sel)
+    ops, _ = _as_classes(op, int(cell["U"].shape[0]), PERIOD[kind])
+    k = ops[0].ndim // 2
+    cw = _windows(kind, k)
+    out: list[Any] = [0.0] * cw.period
+    for net, (cf, cc) in zip(cw.windows, cw.classes, strict=True):
+        out[cc] = out[cc] + contract(_pairs(kind, net, cell) + [(ops[cf], net.op_legs)],
+                                     net.ascend_output)
+    res = [np.asarray(o) / (len(cw.windows) / cw.period) for o in out]
+    return res[0] if cw.period == 1 else res
 
 
-def descend(mera: Any, rho: Any, *, layer: int = -1) -> np.ndarray:
+def descend(mera: Any, rho: Any, *, layer: int = -1) -> Any:
     """Average descending superoperator (the adjoint of :func:`ascend`).
 
-    Maps a density matrix ``rho[out..., in...]`` on ``k`` coarse sites to one on
-    ``k`` fine sites; preserves trace and positivity.
+    Maps density matrices ``rho[out..., in...]`` on ``k`` coarse sites to ``k``
+    fine sites, preserving trace and positivity (per class for the modified
+    binary MERA, which takes and returns a pair ``[rho_even, rho_odd]``).
 
     Examples
     --------
@@ -130,24 +148,22 @@ def descend(mera: Any, rho: Any, *, layer: int = -1) -> np.ndarray:
     """
     cell = _cell(mera, layer)
     kind = mera.kind
-    r = np.asarray(rho)
-    dc = cell["W"].shape[-1]
-    if r.ndim == 2:
-        k = int(round(np.log(r.shape[0]) / np.log(dc)))
-        r = r.reshape((dc,) * (2 * k))
-    k = r.ndim // 2
-    cw, sel = _windows(kind, k)
-    out: Any = 0.0
-    for i in sel:
-        net = cw.windows[i]
-        out = out + contract(_pairs(kind, net, cell) + [(r, net.rho_legs)], net.descend_output)
-    return np.asarray(out) / len(sel)
+    rhos, _ = _as_classes(rho, int(cell["W"].shape[-1]), PERIOD[kind])
+    k = rhos[0].ndim // 2
+    cw = _windows(kind, k)
+    out: list[Any] = [0.0] * cw.period
+    for net, (cf, cc) in zip(cw.windows, cw.classes, strict=True):
+        out[cf] = out[cf] + contract(_pairs(kind, net, cell) + [(rhos[cc], net.rho_legs)],
+                                     net.descend_output)
+    res = [np.asarray(o) / (len(cw.windows) / cw.period) for o in out]
+    return res[0] if cw.period == 1 else res
 
 
 def scaling_superoperator(mera: Any, *, width: int | None = None, layer: int = -1) -> Any:
     """The ascending superoperator of the scale-invariant layer as a scipy ``LinearOperator``.
 
-    Acts on vectorised ``width``-site operators (``chi**(2*width)`` entries).
+    Acts on vectorised ``width``-site operators (``chi**(2*width)`` entries; for
+    the modified binary MERA the even- and odd-bond densities concatenated).
 
     Examples
     --------
@@ -165,11 +181,18 @@ def scaling_superoperator(mera: Any, *, width: int | None = None, layer: int = -
                          f"{cell['U'].shape[0]} != coarse dimension {dc}")
     width = _default_width(mera.kind) if width is None else int(width)
     shape = (dc,) * (2 * width)
-    n = dc ** (2 * width)
+    period = PERIOD[mera.kind]
+    block = dc ** (2 * width)
+    n = period * block
     dtype = np.result_type(*cell.values(), np.float64)
 
     def matvec(x: np.ndarray) -> np.ndarray:
-        return ascend(mera, np.asarray(x).reshape(shape), layer=layer).reshape(-1)
+        x = np.asarray(x).reshape(-1)
+        if period == 1:
+            return np.asarray(ascend(mera, x.reshape(shape), layer=layer)).reshape(-1)
+        parts = [x[c * block:(c + 1) * block].reshape(shape) for c in range(period)]
+        out = ascend(mera, parts, layer=layer)
+        return np.concatenate([np.asarray(o).reshape(-1) for o in out])
 
     return LinearOperator((n, n), matvec=matvec, dtype=dtype)
 
@@ -179,9 +202,11 @@ def scaling_dimensions(mera: Any, n: int = 10, *, width: int | None = None,
     """The ``n`` smallest scaling dimensions ``Δ = -log_b |λ|`` of a scale-invariant MERA.
 
     ``λ`` are the eigenvalues of largest magnitude of
-    :func:`scaling_superoperator` (dense diagonalisation up to 1024
+    :func:`scaling_superoperator` (dense diagonalisation up to 256
     dimensions, Arnoldi above); ``b`` is 2 (binary, modified binary) or 3 (ternary).
-    The first value is 0 (the identity operator) for an isometric MERA.
+    The first value is 0 (the identity operator) for an isometric MERA. For the
+    modified binary MERA the superoperator acts on pairs of bond densities;
+    the redundant (null) pairs have negative eigenvalues and are discarded.
 
     Examples
     --------
@@ -192,17 +217,26 @@ def scaling_dimensions(mera: Any, n: int = 10, *, width: int | None = None,
     """
     op = scaling_superoperator(mera, width=width, layer=layer)
     dim = op.shape[0]
-    k = min(int(n), dim)
-    if dim <= 1024 or k >= dim - 1:
+    period = PERIOD[mera.kind]
+    k = min(int(n) if period == 1 else 2 * int(n) + 6, dim)
+    if dim <= 256 or k >= dim - 1:
         mat = np.column_stack([op.matvec(e) for e in np.eye(dim)])
         lam = np.linalg.eigvals(mat)
     else:
         from scipy.sparse.linalg import eigs
 
-        v0 = np.eye(int(round(np.sqrt(dim)))).reshape(-1).astype(op.dtype)
+        v0 = np.random.default_rng(0).standard_normal(dim).astype(op.dtype)
         lam = eigs(op, k=k, which="LM", v0=v0, return_eigenvectors=False,
                    ncv=min(dim, max(2 * k + 1, 20)), tol=1e-10)
-    lam = lam[np.argsort(-np.abs(lam))][:k]
+    lam = lam[np.argsort(-np.abs(lam))]
+    if period == 2:
+        # The pair of bond densities is a redundant description: densities whose
+        # total operator vanishes (e.g. 1 on even bonds minus 1 on odd bonds) form
+        # an invariant subspace. Under the alternating cells the map flips their
+        # sign, so they show up with negative eigenvalues (the identity one is
+        # exactly -1/2); scaling operators have lambda = b^(-Delta) > 0.
+        lam = lam[lam.real > 0]
+    lam = lam[: int(n)]
     b = BRANCHING[mera.kind]
     with np.errstate(divide="ignore"):
         delta = -np.log(np.abs(lam)) / np.log(b)
