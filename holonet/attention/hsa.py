@@ -387,6 +387,9 @@ def _window_dp(q: Any, k: Any, v: Any, branching: tuple[int, ...], n: int,
     else:
         bias_struct = _ops.const(bias_h, q)[None]
     chunk = _chunk_tokens(branching)
+    # a row can only be empty if some real query has no key: possible with a key
+    # mask, or with a single token that excludes itself
+    fused_softmax = per_level and valid is None and (include_self or n > 1)
     outs = []
     for t0 in range(0, n_pad, chunk):
         t1 = min(n_pad, t0 + chunk)
@@ -418,10 +421,15 @@ def _window_dp(q: Any, k: Any, v: Any, branching: tuple[int, ...], n: int,
             logc = do("where", c_all > 0, do("log", _ops.at_least_one(c_all)), _ops.NEG_INF)
             bias = bias_struct[:, w0:w1] + logc[:, :, None, :]
         s = s + bias
-        m = _ops.safe_max(s)
-        p = do("exp", s - m[..., None])
-        z = do("sum", p, axis=-1)
-        out = (p @ vals) / do("where", z > 0, z, 1.0)[..., None]
+        if fused_softmax:
+            # torch: one fused kernel; rows without any key (all -inf) give NaN,
+            # which cannot happen here (checked on the host below)
+            out = do("softmax", s, axis=-1) @ vals
+        else:
+            m = _ops.safe_max(s)
+            p = do("exp", s - m[..., None])
+            z = do("sum", p, axis=-1)
+            out = (p @ vals) / do("where", z > 0, z, 1.0)[..., None]
         outs.append(do("reshape", out, (bsz, t1 - t0, dv)))
     out = outs[0] if len(outs) == 1 else do("concatenate", outs, axis=1)
     return out[:, :n]
