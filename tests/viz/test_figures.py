@@ -89,7 +89,9 @@ def test_cli_list_and_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     for name in NAMES:
         assert name in out
-    cheap = [n for n in NAMES if not missing_needs(n)][:1]
+    # tiling figures are the quickest to draw
+    cheap = sorted((n for n in NAMES if not missing_needs(n)),
+                   key=lambda n: (not n.startswith("tiling"), n))[:1]
     if not cheap:
         pytest.skip("no figure registered yet")
     assert main(["figures", "--quick", "--no-progress", "--only", cheap[0],
