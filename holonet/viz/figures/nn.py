@@ -1,0 +1,136 @@
+"""Figures of the holonet.nn experiments (``holonet experiment NAME`` writes their data).
+
+Each figure draws the numbers of ``figures/nn_data/nn_<name>.json`` when that file exists
+(written by ``holonet experiment``), otherwise it runs the experiment's quick
+version in process. No torch import at module level.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from holonet.viz.figures import register_figure
+
+__all__ = ["RESULTS", "nn_erasure", "nn_scratch", "nn_zero_shot"]
+
+#: Results handed over by :func:`holonet.nn.experiments.run` (drawn instead of a re-run).
+RESULTS: dict[str, dict[str, Any]] = {}
+
+
+def _candidates(fig: str) -> list[Path]:
+    root = Path(__file__).resolve().parents[3]
+    return [Path("figures") / "nn_data" / f"{fig}.json",
+            root / "figures" / "nn_data" / f"{fig}.json"]
+
+
+def _load(fig: str, experiment: str, quick: bool) -> dict[str, Any]:
+    if fig in RESULTS:
+        return RESULTS[fig]
+    for path in _candidates(fig):
+        if path.is_file():
+            return dict(json.loads(path.read_text()))
+    from holonet.nn.experiments import run_experiment
+
+    return run_experiment(experiment, quick=True, seed=0, progress=False)
+
+
+def _subtitle(data: dict[str, Any]) -> str:
+    return f"seed {data.get('seed', 0)}" + (" (quick run)" if data.get("quick") else "")
+
+
+@register_figure("nn_erasure", "Erasure robustness: bit accuracy vs fraction of masked boundary "
+                 "tokens (holographic vs standard encoder, equal parameters)", needs=("torch",))
+def nn_erasure(quick: bool = True) -> Any:
+    import matplotlib.pyplot as plt
+
+    from holonet.viz.style import PALETTE
+
+    d = _load("nn_erasure", "erasure", quick)
+    rates = d["mask_rates"]
+    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    styles = {"holographic": (PALETTE[0], "o", "-"), "standard": (PALETTE[1], "s", "-"),
+              "optimal decoder": (PALETTE[6], None, "--")}
+    for name, acc in d["bit_accuracy"].items():
+        color, marker, ls = styles.get(name, (PALETTE[2], "^", "-"))
+        label = f"{name} ({d['params'][name]:,} params)" if name in d["params"] else name
+        ax.plot(rates, acc, color=color, marker=marker, ls=ls, label=label)
+    thr = d.get("threshold", {})
+    if thr.get("available"):
+        for c, color in zip(thr["curves"], (PALETTE[3], PALETTE[5])):
+            ax.plot(rates, c["success"], color=color, ls=":", lw=1.2,
+                    label=f"HaPPY {c['label']} central logical (exact)")
+        if thr.get("threshold") is not None:
+            ax.axvline(thr["threshold"], color=PALETTE[3], lw=0.8, ls="-.")
+            ax.text(thr["threshold"], 0.02, f" threshold {thr['threshold']:.2f}",
+                    fontsize=7, color=PALETTE[3], va="bottom",
+                    transform=ax.get_xaxis_transform())
+    ax.set_xlabel("fraction of boundary tokens masked")
+    ax.set_ylabel("bit accuracy / recovery probability")
+    ax.set_ylim(0, 1.03)
+    ax.set_title(f"Recovering the core from a masked boundary ({_subtitle(d)})")
+    ax.legend(fontsize=6.5, loc="lower left")
+    return fig
+
+
+@register_figure("nn_zero_shot", "Zero-shot HSA injection into all-MiniLM-L6-v2: cosine to the "
+                 "original embeddings vs attention FLOPs", needs=("torch",))
+def nn_zero_shot(quick: bool = True) -> Any:
+    import matplotlib.pyplot as plt
+
+    from holonet.viz.style import PALETTE
+
+    d = _load("nn_zero_shot", "zero-shot", quick)
+    rows = d["rows"]
+    trees = sorted({r["tree"] for r in rows}, key=lambda t: [r["tree"] for r in rows].index(t))
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.4))
+    for i, tree in enumerate(trees):
+        sel = [r for r in rows if r["tree"] == tree]
+        color = PALETTE[i % len(PALETTE)]
+        for ax, key in zip(axes, ("cosine_mean", "nn_top1_agreement")):
+            ax.plot([r["flops_ratio"] for r in sel], [r[key] for r in sel], marker="o",
+                    color=color, ls="-" if len(sel) > 1 else "none", label=f"tree {tree}")
+            for r in sel:
+                ax.annotate(r["layers"], (r["flops_ratio"], r[key]), fontsize=6,
+                            xytext=(3, 3), textcoords="offset points")
+    axes[0].set_ylabel("mean cosine to original embedding")
+    axes[1].set_ylabel("nearest-neighbour agreement (top-1)")
+    for ax in axes:
+        ax.set_xlabel("attention FLOPs / dense")
+        ax.legend(fontsize=6.5, loc="lower right")
+    fig.suptitle(f"HSA injected into all-MiniLM-L6-v2, no retraining: {d['n_sentences']} "
+                 f"sentences, mean {d['tokens_mean']:.0f} tokens ({_subtitle(d)})", fontsize=9)
+    return fig
+
+
+@register_figure("nn_scratch", "From scratch: HSA (sentence tree) vs flat attention on a "
+                 "hierarchical document task, equal parameters", needs=("torch",))
+def nn_scratch(quick: bool = True) -> Any:
+    import matplotlib.pyplot as plt
+
+    from holonet.viz.style import PALETTE
+
+    d = _load("nn_scratch", "scratch", quick)
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.2))
+    for i, (name, m) in enumerate(d["models"].items()):
+        steps = [s for s, _ in m["accuracy_curve"]]
+        axes[0].plot(steps, [a for _, a in m["accuracy_curve"]], marker="o",
+                     color=PALETTE[i], label=f"{name}: {m['test_accuracy']:.3f}")
+        stride = max(1, d["task"]["train_steps"] // max(1, len(m["train_loss"])))
+        axes[1].plot([stride * j for j in range(len(m["train_loss"]))], m["train_loss"],
+                     color=PALETTE[i],
+                     label=f"{name} ({m['attention_flops'] / 1e6:.2f} MFLOPs attn)")
+    axes[0].axhline(d["task"]["majority_baseline"], color=PALETTE[6], ls="--", lw=0.8,
+                    label="majority class")
+    axes[0].set_xlabel("training step")
+    axes[0].set_ylabel("held-out accuracy")
+    axes[1].set_xlabel("training step")
+    axes[1].set_ylabel("training loss")
+    for ax in axes:
+        ax.legend(fontsize=6.5)
+    t = d["task"]
+    fig.suptitle(f"{t['sentences']} sentences x {t['sentence_len']} tokens, "
+                 f"{next(iter(d['models'].values()))['params']:,} parameters each "
+                 f"({_subtitle(d)})", fontsize=9)
+    return fig
