@@ -88,9 +88,8 @@ def mera_scaling_dimensions(quick: bool = False) -> Any:
     from holonet.mera import optimize_ising
     from holonet.viz.style import PALETTE
 
-    chi, sweeps = (4, 150) if quick else (6, 800)
-    r = optimize_ising(chi, sweeps=sweeps, scaling=8, progress=False, seed=0,
-                       monotone=False)
+    chi, sweeps = (4, 60) if quick else (4, 400)
+    r = optimize_ising(chi, sweeps=sweeps, scaling=8, progress=False, seed=0)
     exact = np.array([0, 1 / 8, 1, 9 / 8, 9 / 8, 2, 2, 2])
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     k = np.arange(len(exact))
