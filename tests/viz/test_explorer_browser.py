@@ -149,6 +149,10 @@ def test_pin_a_concept_across_layers(driver: Any, page: tuple[Any, Path]) -> Non
     assert _classed(driver, "pinned") == [0]
     assert _classed(driver, "pin-target") == rec.top_k(1, 0, query=0, k=3)
     assert _classed(driver, "highlight") == rec.top_k(1, 0, query=20, k=3)
+    # the concept's trajectory: its top-k keys in every layer, shown in the panel
+    across = state["pinAcrossLayers"]["0"]
+    assert {int(layer): keys for layer, keys in across.items()} == {
+        layer: rec.top_k(layer, 0, query=0, k=3) for layer in rec.layers}
     # shift+click pins a second token, clicking pin again on the focus unpins it
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys

@@ -8,7 +8,8 @@
  *    bulk legs: <circle class="bulk" data-bulk-leg="q3">, tiles <path class="tile"
  *    data-tile-index="t">, classes 'wedge-greedy', 'wedge-exact',
  *    'wedge-complement', 'wedge-neither'.
- *  - state.ringMass: the active query's attention mass per ring (attention by scale).
+ *  - state.ringMass: the active query's attention mass per ring (attention by scale);
+ *    state.pinAcrossLayers[pin][layer]: a pinned token's top-k keys in every layer.
  *  - window.holonetExplorer: {state, select, hover, clear, setLayer, setHead, setK,
  *    pin, unpin, togglePin, zoomBy, resetView, setMode, selectInterval, topK}.
  */
@@ -25,7 +26,8 @@
     mode: A ? "attention" : "code",
     layer: null, head: null, k: A ? A.k : 0,
     focus: null, hover: null, active: null,
-    highlighted: [], attendedBy: [], pinned: [], pinTargets: {}, ringMass: [],
+    highlighted: [], attendedBy: [], pinned: [], pinTargets: {}, pinAcrossLayers: {},
+    ringMass: [],
     zoom: 1, tx: 0, ty: 0,
     selection: null, wedge: null
   };
@@ -202,7 +204,17 @@
       m[act].forEach(function (w, j) { state.ringMass[A.ring[j]] += w; });
     }
     state.pinTargets = {};
-    state.pinned.forEach(function (p) { state.pinTargets[p] = m ? topKOf(m[p], state.k) : []; });
+    state.pinAcrossLayers = {};
+    state.pinned.forEach(function (p) {
+      state.pinTargets[p] = m ? topKOf(m[p], state.k) : [];
+      // the concept's top-k keys in every layer, for the same head
+      state.pinAcrossLayers[p] = {};
+      A.layers.forEach(function (l) {
+        var hs = A.heads[String(l)];
+        var ok = state.head === "mean" ? hs.length > 1 : hs.indexOf(state.head) >= 0;
+        state.pinAcrossLayers[p][l] = ok ? topK(l, state.head, p, state.k) : null;
+      });
+    });
     var hl = {}, ab = {}, pt = {}, pn = {};
     state.highlighted.forEach(function (j) { hl[j] = true; });
     state.attendedBy.forEach(function (j) { ab[j] = true; });
@@ -290,10 +302,17 @@
       }).join("") + "</table>";
     }
     if (state.pinned.length) {
-      h += "<h2><span class='legend-swatch' style='border-color:var(--pin)'></span>pinned</h2>";
+      h += "<h2><span class='legend-swatch' style='border-color:var(--pin)'></span>" +
+        "pinned concepts across layers (head " + esc(state.head) + ")</h2>";
       state.pinned.forEach(function (p) {
-        h += "<p><b>" + esc(A.tokens[p]) + "</b> <span class='muted'>#" + p + "</span> &rarr; " +
-          state.pinTargets[p].map(function (j) { return esc(A.tokens[j]); }).join(", ") + "</p>";
+        h += "<p><b>" + esc(A.tokens[p]) + "</b> <span class='muted'>#" + p + "</span></p><table>";
+        A.layers.forEach(function (l) {
+          var keys = state.pinAcrossLayers[p][l];
+          h += "<tr" + (l === state.layer ? " style='font-weight:600'" : "") + "><td>layer " +
+            esc(l) + "</td><td>" + (keys === null ? "<span class='muted'>no such head</span>"
+              : keys.map(function (j) { return esc(A.tokens[j]); }).join(", ")) + "</td></tr>";
+        });
+        h += "</table>";
       });
     }
     var actv = A.activity ? A.activity[String(state.layer)] : null;
