@@ -282,6 +282,29 @@ class Condensation:
     sigma: list[Any] = field(default_factory=list)
     thresholds: list[float] = field(default_factory=list)
 
+    def top_down(self, level: int) -> tuple[Any, Any]:
+        """Top-down coupling: every input token receives its level-``level`` meta-belief.
+
+        Returns ``(mu, sigma)`` of shapes ``(N, K)``, ``(N, K, K)`` (common frame):
+        the belief of each token's ancestor at ``level`` (``0`` = the token itself),
+        the prior a coarse scale sends back to its members.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> c = condense(np.array([[0.0], [0.2], [9.0]]), np.ones((3, 1, 1)), threshold=0.1)
+        >>> c.top_down(1)[0].ravel().round(3).tolist()
+        [0.1, 0.1, 9.0]
+        """
+        from holonet._options import check_int
+
+        level = check_int("level", level, minimum=0, maximum=len(self.assignments))
+        idx = np.arange(self.assignments[0].size if self.assignments else 1)
+        for a in self.assignments[:level]:
+            idx = a[idx]
+        ix = _ops.const(idx, self.mu[level])
+        return self.mu[level][ix], self.sigma[level][ix]
+
 
 def condense(mu: Any, sigma: Any, phi: Any = None, *, frames: Any = None,
              threshold: float = 1.0, growth: float = 2.0, max_levels: int = 8) -> Condensation:

@@ -164,6 +164,12 @@ def test_condensation_builds_a_hierarchy_for_hsa(rng):
     # the meta-token belief is the moment-matched mixture of its members
     m0 = mu[first == 0].mean(0)
     np.testing.assert_allclose(c.mu[1][0], m0, atol=1e-12)
+    # top-down coupling: every member receives its meta-token's belief
+    td_mu, td_sigma = c.top_down(1)
+    for i in range(10):
+        np.testing.assert_allclose(td_mu[i], mu[first == first[i]].mean(0), atol=1e-12)
+    np.testing.assert_allclose(c.top_down(0)[0], mu, atol=1e-12)
+    np.testing.assert_allclose(td_sigma[labels == 1][0], td_sigma[labels == 1][-1], atol=0)
     tree = c.tree
     assert isinstance(tree, Tree) and tree.n_leaves == 10
     # token 0 sees its cluster mates singly and the other clusters as blocks
