@@ -175,7 +175,6 @@ def _contract_int(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
     for t, (H, signs, legs) in enumerate(tensors):
         legs = tuple(legs)
         A = _tensor_check(H, legs, t)
-        l = len(legs)
         cols: list[int] = []
         new_bonds: list[tuple[int, int]] = []
         for leg in legs:
@@ -191,15 +190,15 @@ def _contract_int(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
                     pending[leg] = c
             cols.append(c)
         sg = np.asarray(signs, np.uint8).reshape(-1)
-        for i in range(l):
+        for (xq, zq), si in zip(_row_supports(A), sg.tolist(), strict=True):
             xi = zi = 0
-            for q in np.flatnonzero(A[i, :l]):
+            for q in xq:
                 xi |= 1 << cols[q]
-            for q in np.flatnonzero(A[i, l:]):
+            for q in zq:
                 zi |= 1 << cols[q]
             X.append(xi)
             Z.append(zi)
-            S.append(int(sg[i]))
+            S.append(si)
         for a, b in new_bonds:
             removed = 0
             for part in (X, Z):
@@ -254,6 +253,21 @@ def _contract_int(tensors: Sequence[tuple[Any, Any, Sequence[str]]],
     Xo, Zo = to_words(rX), to_words(rZ)
     So = np.asarray(rS, np.uint8)
     return _finish(Xo, Zo, So, open_legs, log2_norm2)
+
+
+_SUPPORTS: dict[tuple[bytes, tuple[int, ...]], list[tuple[list[int], list[int]]]] = {}
+
+
+def _row_supports(A: np.ndarray) -> list[tuple[list[int], list[int]]]:
+    """Per row, the qubits carrying X and Z (cached: HaPPY reuses one tensor everywhere)."""
+    key = (A.tobytes(), A.shape)
+    hit = _SUPPORTS.get(key)
+    if hit is None:
+        l = A.shape[0]
+        hit = [(np.flatnonzero(r[:l]).tolist(), np.flatnonzero(r[l:]).tolist()) for r in A]
+        if len(_SUPPORTS) < 256:
+            _SUPPORTS[key] = hit
+    return hit
 
 
 def _int_product_sign(x1: int, z1: int, x2: int, z2: int) -> int:
