@@ -32,13 +32,17 @@ def random_code(n, r, rng):
     return StabilizerCode.from_check_matrix(random_state_check(n, rng)[:r])
 
 
-def dense_entropy(code, region):
-    """Entropy in bits of the normalised codespace projector reduced to region (dense)."""
+def code_state(code):
+    """Dense normalised codespace projector (maximally mixed code state)."""
     n = code.n
     proj = np.eye(2**n, dtype=complex)
     for row, s in zip(code.stabilizers, code.stabilizer_signs, strict=True):
         proj = proj @ (np.eye(2**n) + pauli_operator(row, int(s))) / 2
-    rho = proj / np.trace(proj).real
+    return proj / np.trace(proj).real
+
+
+def dense_entropy(rho, n, region):
+    """Entropy in bits of the dense state ``rho`` on ``n`` qubits reduced to ``region``."""
     keep = list(region)
     rest = [q for q in range(n) if q not in keep]
     t = rho.reshape((2,) * (2 * n))
@@ -86,9 +90,10 @@ def test_513_facts(five):
 @pytest.mark.parametrize("n, r", [(4, 2), (5, 3), (5, 5), (6, 4)])
 def test_entropy_matches_dense(n, r, rng):
     code = random_code(n, r, rng)
+    rho = code_state(code)
     for size in range(n + 1):
         for A in list(itertools.combinations(range(n), size))[:6]:
-            assert code.entropy(A) == pytest.approx(dense_entropy(code, A), abs=1e-9)
+            assert code.entropy(A) == pytest.approx(dense_entropy(rho, n, A), abs=1e-9)
 
 
 @pytest.mark.parametrize("n, r", [(4, 2), (5, 3), (5, 4)])
