@@ -38,6 +38,8 @@ def _attention_rows(n: int, e: int, heads: int) -> list[Row]:
         with torch.no_grad():
             mha(x, x, x, need_weights=False)
 
+    fwd_h()  # warm up: tree tables are moved to the backend on first use
+    fwd_p()
     flops_h = heads * hsa_flops(hsa.tree, e // heads)
     flops_d = heads * dense_flops(n, e // heads)
     rows = [Row(f"HSAttention forward, N={n}, E={e}, tree [16,8,4,2]", best_time(fwd_h),
