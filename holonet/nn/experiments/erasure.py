@@ -48,8 +48,10 @@ class _Task:
         self.gen, self.n, self.k, self.noise = gen, n, k, noise
         self._g = torch.as_tensor(gen, dtype=torch.float32)
 
-    def sample(self, batch: int, rate: float | Tensor, gen: torch.Generator
-               ) -> tuple[Tensor, Tensor, Tensor]:
+    def sample(self, batch: int, rate: float | Tensor, gen: torch.Generator,
+               contiguous: bool | Tensor = False) -> tuple[Tensor, Tensor, Tensor]:
+        """Symbols, erasure mask (True = masked) and bits; ``contiguous`` erases one
+        arc of the boundary ring (per example if a bool tensor) instead of random tokens."""
         bits = torch.randint(0, 2, (batch, self.k), generator=gen)
         sym = (bits.float() @ self._g).remainder(2).long()
         flip = torch.rand(batch, self.n, generator=gen) < self.noise
@@ -59,6 +61,10 @@ class _Task:
         order = torch.rand(batch, self.n, generator=gen).argsort(dim=1)
         rank = order.argsort(dim=1)
         mask = rank < n_mask[:, None]
+        start = torch.randint(0, self.n, (batch, 1), generator=gen)
+        arc = torch.remainder(torch.arange(self.n)[None, :] - start, self.n) < n_mask[:, None]
+        flag = torch.as_tensor(contiguous).expand(batch)
+        mask = torch.where(flag[:, None], arc, mask)
         return sym, mask, bits.float()
 
 
@@ -118,7 +124,9 @@ def _matched_standard(target: int, n: int, k: int, e: int) -> tuple[_Standard, i
 
 def _threshold_reference(quick: bool, seed: int) -> dict[str, Any]:
     """The zero-rate HaPPY code's central-logical recovery at the same erasure rates
-    (exact decoder, :func:`holonet.verify.erasure_threshold`) and its threshold."""
+    (exact decoder, :func:`holonet.verify.erasure_threshold`) and its threshold; for
+    contiguous erasures, the fraction of arc positions leaving the central logical in
+    the wedge of the rest (``StabilizerCode.recoverable_logicals``)."""
     try:
         from holonet.codes import happy_code
         from holonet.verify import erasure_threshold
@@ -129,11 +137,23 @@ def _threshold_reference(quick: bool, seed: int) -> dict[str, Any]:
     except Exception as exc:  # pragma: no cover - depends on codes/verify being present
         return {"available": False, "note": f"holonet.verify.erasure_threshold unavailable: "
                                             f"{exc}"}
+    intervals = []
+    for code in family[:1] if quick else family:
+        sc = code.stabilizer_code
+        n = int(sc.n)
+        succ = []
+        for rate in MASK_RATES:
+            n_erase = int(round(rate * n))
+            ok = [bool(sc.recoverable_logicals(
+                [(s + n_erase + i) % n for i in range(n - n_erase)])[0]) for s in range(n)]
+            succ.append(float(np.mean(ok)))
+        intervals.append({"label": f"n={n}", "n": n, "success": succ})
     return {"available": True, "code": "happy_code(layers, variant='single'), layers 2, 3",
             "decoder": rep.decoder, "threshold": rep.threshold,
             "threshold_err": rep.threshold_err,
             "curves": [{"label": c["label"], "n": c["n"], "success": c["success"]}
-                       for c in rep.curves]}
+                       for c in rep.curves],
+            "interval_curves": intervals}
 
 
 def run_erasure(quick: bool = True, seed: int = 0, progress: bool = False) -> dict[str, Any]:
@@ -157,7 +177,8 @@ def run_erasure(quick: bool = True, seed: int = 0, progress: bool = False) -> di
         bar = tqdm(range(steps), desc=f"erasure/{name}", disable=not progress)
         for _ in bar:
             rates = torch.rand(64, generator=g) * 0.6
-            sym, mask, bits = task.sample(64, rates, g)
+            arcs = torch.rand(64, generator=g) < 0.5
+            sym, mask, bits = task.sample(64, rates, g, arcs)
             loss = nn.functional.binary_cross_entropy_with_logits(model(sym, mask), bits)
             opt.zero_grad()
             loss.backward()
@@ -165,25 +186,31 @@ def run_erasure(quick: bool = True, seed: int = 0, progress: bool = False) -> di
             sched.step()
             losses.append(loss.item())
         history[name] = [float(np.mean(losses[i:i + 10])) for i in range(0, steps, 10)]
-    curves: dict[str, list[float]] = {name: [] for name in models}
-    curves["optimal decoder"] = []
-    for rate in MASK_RATES:
-        g = torch.Generator().manual_seed(seed + 2)
-        sym, mask, bits = task.sample(n_eval, rate, g)
-        for name, model in models.items():
-            model.eval()
-            with torch.no_grad():
-                pred = (model(sym, mask) > 0).float()
-            curves[name].append(float((pred == bits).float().mean()))
-        rec = np.array([recoverable_bits(task.gen, np.nonzero(~m.numpy())[0]).mean()
-                        for m in mask[:200]])
-        curves["optimal decoder"].append(float(np.mean(rec + 0.5 * (1 - rec))))
+    curves: dict[str, dict[str, list[float]]] = {}
+    for kind in ("random", "interval"):
+        cur: dict[str, list[float]] = {name: [] for name in models}
+        cur["optimal decoder"] = []
+        for rate in MASK_RATES:
+            g = torch.Generator().manual_seed(seed + 2)
+            sym, mask, bits = task.sample(n_eval, rate, g, kind == "interval")
+            for name, model in models.items():
+                model.eval()
+                with torch.no_grad():
+                    pred = (model(sym, mask) > 0).float()
+                cur[name].append(float((pred == bits).float().mean()))
+            rec = np.array([recoverable_bits(task.gen, np.nonzero(~m.numpy())[0]).mean()
+                            for m in mask[:200]])
+            cur["optimal decoder"].append(float(np.mean(rec + 0.5 * (1 - rec))))
+        curves[kind] = cur
     return {
         "experiment": "erasure", "quick": quick, "seed": seed,
         "task": {"n_boundary": n, "bits": k, "embed_dim": e, "noise": 0.02,
-                 "train_steps": steps, "train_mask_rates": [0.0, 0.6], "n_eval": n_eval},
+                 "train_steps": steps, "train_mask_rates": [0.0, 0.6],
+                 "train_masks": "half random tokens, half one contiguous arc",
+                 "n_eval": n_eval},
         "params": {name: n_params(m) for name, m in models.items()},
         "standard_layers": std_layers, "ring_sizes": rings, "ring_sizes_from": ring_src,
-        "mask_rates": list(MASK_RATES), "bit_accuracy": curves, "train_loss": history,
+        "mask_rates": list(MASK_RATES), "bit_accuracy": curves["random"],
+        "bit_accuracy_interval": curves["interval"], "train_loss": history,
         "threshold": _threshold_reference(quick, seed),
     }

@@ -49,28 +49,34 @@ def nn_erasure(quick: bool = True) -> Any:
 
     d = _load("nn_erasure", "erasure", quick)
     rates = d["mask_rates"]
-    fig, ax = plt.subplots(figsize=(5.2, 3.4))
+    panels = [("random tokens masked", d["bit_accuracy"], "curves")]
+    if "bit_accuracy_interval" in d:
+        panels.append(("one contiguous arc masked", d["bit_accuracy_interval"],
+                       "interval_curves"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.4), squeeze=False)
     styles = {"holographic": (PALETTE[0], "o", "-"), "standard": (PALETTE[1], "s", "-"),
               "optimal decoder": (PALETTE[6], None, "--")}
-    for name, acc in d["bit_accuracy"].items():
-        color, marker, ls = styles.get(name, (PALETTE[2], "^", "-"))
-        label = f"{name} ({d['params'][name]:,} params)" if name in d["params"] else name
-        ax.plot(rates, acc, color=color, marker=marker, ls=ls, label=label)
     thr = d.get("threshold", {})
-    if thr.get("available"):
-        for c, color in zip(thr["curves"], (PALETTE[3], PALETTE[5])):
-            ax.plot(rates, c["success"], color=color, ls=":", lw=1.2,
-                    label=f"HaPPY {c['label']} central logical (exact)")
-        if thr.get("threshold") is not None:
-            ax.axvline(thr["threshold"], color=PALETTE[3], lw=0.8, ls="-.")
-            ax.text(thr["threshold"], 0.02, f" threshold {thr['threshold']:.2f}",
-                    fontsize=7, color=PALETTE[3], va="bottom",
-                    transform=ax.get_xaxis_transform())
-    ax.set_xlabel("fraction of boundary tokens masked")
-    ax.set_ylabel("bit accuracy / recovery probability")
-    ax.set_ylim(0, 1.03)
-    ax.set_title(f"Recovering the core from a masked boundary ({_subtitle(d)})")
-    ax.legend(fontsize=6.5, loc="lower left")
+    for ax, (title, accs, key) in zip(axes[0], panels):
+        for name, acc in accs.items():
+            color, marker, ls = styles.get(name, (PALETTE[2], "^", "-"))
+            label = f"{name} ({d['params'][name]:,} params)" if name in d["params"] else name
+            ax.plot(rates, acc, color=color, marker=marker, ls=ls, label=label)
+        if thr.get("available"):
+            for c, color in zip(thr.get(key, []), (PALETTE[3], PALETTE[5])):
+                ax.plot(rates, c["success"], color=color, ls=":", lw=1.2,
+                        label=f"HaPPY {c['label']} central logical (exact)")
+            if key == "curves" and thr.get("threshold") is not None:
+                ax.axvline(thr["threshold"], color=PALETTE[3], lw=0.8, ls="-.")
+                ax.text(thr["threshold"], 0.02, f" threshold {thr['threshold']:.2f}",
+                        fontsize=7, color=PALETTE[3], va="bottom",
+                        transform=ax.get_xaxis_transform())
+        ax.set_xlabel("fraction of boundary tokens masked")
+        ax.set_ylim(0, 1.03)
+        ax.set_title(title)
+        ax.legend(fontsize=6.5, loc="lower left")
+    axes[0][0].set_ylabel("bit accuracy / recovery probability")
+    fig.suptitle(f"Recovering the core from a masked boundary ({_subtitle(d)})", fontsize=9)
     return fig
 
 
