@@ -338,29 +338,18 @@ def _init_layer(kind: str, df: int, dm: int, dc: int, rng: np.random.Generator,
     return {"U": u, "W": w}
 
 
-def _expand(a: np.ndarray, shape: tuple[int, ...], n_out: int, rng: np.random.Generator
-            ) -> np.ndarray:
-    """Embed an isometry into a larger shape, filling the new columns orthonormally."""
+def _expand(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Embed a tensor into a larger shape, padding with zeros.
+
+    The padded tensor is not yet isometric on the new directions; the first SVD
+    update of each tensor makes it so (the tensors.net continuation scheme,
+    which keeps the optimised state intact: the new directions start unused).
+    """
     if a.shape == shape:
         return a
-    old = a.shape
     big = np.zeros(shape, dtype=a.dtype)
-    big[tuple(slice(0, s) for s in old)] = a
-    rows = int(np.prod(shape[:n_out]))
-    m = big.reshape(rows, -1)
-    cols_old = [j for j in range(m.shape[1]) if np.any(m[:, j])]
-    # complete with random vectors orthogonal to the kept columns
-    q = m[:, cols_old]
-    for j in range(m.shape[1]):
-        if j in cols_old:
-            continue
-        v = rng.standard_normal(rows)
-        for _ in range(2):
-            v -= q @ (q.T.conj() @ v)
-        v /= np.linalg.norm(v)
-        m[:, j] = v
-        q = np.column_stack([q, v])
-    return m.reshape(shape)
+    big[tuple(slice(0, s) for s in a.shape)] = a
+    return big
 
 
 def _load_checkpoint(path: Path) -> dict[str, np.ndarray]:
@@ -608,7 +597,7 @@ def optimize_ising(
             top = l == len(state.layers) - 1
             s_l = step * si_step if top else 1.0
             lev = si_levels if top else 1
-            if sweep_no >= u_warmup:
+            if sweep_no >= u_warmup or sweep_no == sweeps - 1:
                 update(t, hl, rhos[l + 1], "U", s_l, lev)
             if sweep_no >= w_warmup or sweep_no == sweeps - 1:
                 update(t, hl, rhos[l + 1], "W", s_l, lev)
@@ -664,6 +653,17 @@ def optimize_ising(
     finally:
         bar.close()
         limiter.__exit__(None, None, None)
+    # a run stopped during the warm-up sweeps may hold tensors that were never
+    # updated (random starts, zero-padded continuations): make them isometric
+    for t in state.layers:
+        for role_, a in list(t.items()):
+            n = n_out[role_]
+            m = a.reshape(int(np.prod(a.shape[:n])), -1)
+            if np.abs(m.conj().T @ m - np.eye(m.shape[1])).max() > 1e-12:
+                t[role_] = _polar(a, n)
+    if kind == "modified_binary" and refsym:
+        for t in state.layers:
+            t["V"] = mirror["W"](t["W"]).copy()
     if ckpt is not None:
         _save_checkpoint(ckpt, state, sweep, energies, meta)
     ev.tol, ev.min_iterations, ev.max_iterations = min(fixed_point_tol, 1e-13), 10, None
@@ -788,12 +788,12 @@ def _seed_from(state: _State, src: Any, dims: list[tuple[int, int, int]],
     for l in range(len(state.layers)):
         t_src = layers[min(l, n_src - 1)] if l < n_src - 1 else layers[-1]
         df, dm, dc = dims[l]
-        new = {"U": _expand(np.asarray(t_src["U"]), (df, df, dm, dm), 2, rng)}
+        new = {"U": _expand(np.asarray(t_src["U"]), (df, df, dm, dm))}
         if kind == "modified_binary":
-            new["W"] = _expand(np.asarray(t_src["W"]), (df, dm, dc), 2, rng)
+            new["W"] = _expand(np.asarray(t_src["W"]), (df, dm, dc))
             new["V"] = new["W"].transpose(1, 0, 2).copy()
         else:
-            new["W"] = _expand(np.asarray(t_src["W"]), (dm,) * b + (dc,), b, rng)
+            new["W"] = _expand(np.asarray(t_src["W"]), (dm,) * b + (dc,))
         state.layers[l] = new
 
 
