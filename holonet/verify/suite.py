@@ -79,8 +79,8 @@ def verify_code(code: Any, *, isometry_check: bool = True, recovery: bool = True
         try:
             out.append(isometry(code, title=f"isometry bulk -> boundary of [[{view.n},{view.k}]]"))
         except ContractionTooLarge as exc:
-            out.append(Report(f"isometry of [[{view.n},{view.k}]]", True,
-                              notes=[f"skipped: {exc}"]))
+            out.append(Report(f"isometry of [[{view.n},{view.k}]]", False,
+                              failures=[f"could not be verified: {exc}"]))
     if recovery and network and view.k:
         out.append(complementary_recovery_sweep(code))
     if view.k:

@@ -49,12 +49,16 @@ def test_random_isometry_tree_passes_with_cross_check(rng):
 
 def test_moments_method_agrees(rng):
     tn, _ = _tree(rng)
-    rep = isometry(tn, inputs=["x"], dense_limit=1)
+    rep = isometry(tn, inputs=["x"], method="moments")
     assert rep.ok and rep.method == "moments"
     bad = tn.copy()
     bad["T3"].modify(data=bad["T3"].data * 1.01)
-    rep2 = isometry(bad, inputs=["x"], dense_limit=1)
+    rep2 = isometry(bad, inputs=["x"], method="moments")
     assert not rep2.ok and rep2.deviation > 1e-3
+    # the sequential certificate sees the same scale error
+    rep3 = isometry(bad, inputs=["x"], dense_limit=1)
+    assert rep3.method == "sequential" and not rep3.ok
+    assert rep3.deviation > 1e-3
 
 
 def test_perturbed_tensor_is_named(rng):
@@ -168,3 +172,34 @@ def test_mera_network_with_tensor_rules(rng):
     bad = isometry(tn, inputs=tops, tensor_inputs=rules)
     assert not bad.ok and len(bad.tensor_failures) == 1
     assert "tensor 'W1,2'" in bad.tensor_failures[0] and "LAYER1" in bad.tensor_failures[0]
+
+
+@pytest.mark.parametrize("variant", ["pentagon", "single", "pentagon-hexagon"])
+def test_large_happy_codes_by_sequential_certificate(variant):
+    """No dense V†V (2^51 x 2^51 for the 3-layer pentagon code): per-tensor composition."""
+    from holonet.codes import happy_code
+
+    code = happy_code(3, variant=variant)
+    rep = isometry(code)
+    assert rep.ok, rep.explain()
+    assert rep.method == ("contraction" if variant == "single" else "sequential")
+    assert isometry(code, method="sequential").ok
+    small = happy_code(2, variant=variant)
+    a = isometry(small, method="sequential")
+    b = isometry(small, method="contraction")
+    assert a.ok and b.ok and abs(a.scale - b.scale) < 1e-9
+
+
+def test_large_happy_code_perturbed_is_named(rng):
+    from holonet.codes import happy_code
+
+    code = happy_code(3)
+    tn = code.to_tensor_network()
+    victim = tn.tensors[30]
+    victim.modify(data=victim.data + 1e-3 * rng.normal(size=victim.data.shape))
+    rep = isometry(tn, inputs=code.bulk_legs, outputs=code.boundary_legs)
+    assert not rep.ok
+    name = [t for t in victim.tags if t.startswith("TILE")][0]
+    assert len(rep.tensor_failures) == 1 and f"tensor {name!r}" in rep.tensor_failures[0]
+    assert any("could not be verified" in f or "no sequential" in f or "violated" in f
+               for f in rep.failures)
