@@ -512,6 +512,4 @@ def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int
     target = Path(path)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
-        # the temporary file is private (0600); a page is meant to be shared
-        tmp.chmod(0o644)
     return target
