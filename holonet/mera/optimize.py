@@ -238,13 +238,29 @@ class _Engine:
         u, w = t["U"], t["W"]
         return (int(u.shape[0]), int(u.shape[2]), int(w.shape[-1]))
 
+    # With reflection symmetry (h, rho and every tensor mirror symmetric) the window
+    # (4j+2, 4j+3) of the modified binary cell is the mirror image of (4j, 4j+1):
+    # its contributions are the mirrored ones of the latter and are not contracted.
+    mirror_skip: bool = False
+
+    def _mirrored_window(self) -> int | None:
+        if not self.mirror_skip or self.kind != "modified_binary":
+            return None
+        return 2  # windows are p = 4, 5, 6, 7; p = 6 mirrors p = 4 (index 0)
+
     def ascend(self, t: dict[str, np.ndarray], h: list[np.ndarray]) -> list[np.ndarray]:
         """Sum over one unit cell: the coarse Hamiltonian density per class."""
         dims = self.dims(t)
         out: list[Any] = [0.0] * self.cw.period
+        skip = self._mirrored_window()
         for w, (cf, cc) in enumerate(self.cw.classes):
+            if w == skip:
+                continue
             expr, spec = self._expr("asc", w, -1, dims)
-            out[cc] = out[cc] + expr(*self._args(spec, t, h[cf], None))
+            x = expr(*self._args(spec, t, h[cf], None))
+            if skip is not None and w == 0:
+                x = x + _mirror_op(x)
+            out[cc] = out[cc] + x
         return out
 
     def descend(self, t: dict[str, np.ndarray], rho: list[np.ndarray]) -> list[np.ndarray]:
@@ -252,9 +268,15 @@ class _Engine:
         dims = self.dims(t)
         out: list[Any] = [0.0] * self.cw.period
         b = self.cw.branching
+        skip = self._mirrored_window()
         for w, (cf, cc) in enumerate(self.cw.classes):
+            if w == skip:
+                continue
             expr, spec = self._expr("desc", w, -1, dims)
-            out[cf] = out[cf] + expr(*self._args(spec, t, None, rho[cc])) / b
+            x = expr(*self._args(spec, t, None, rho[cc])) / b
+            if skip is not None and w == 0:
+                x = x + _mirror_op(x)
+            out[cf] = out[cf] + x
         return out
 
     def environments(self, t: dict[str, np.ndarray], h: list[np.ndarray],
@@ -263,8 +285,14 @@ class _Engine:
         """Linearised environments (sum over the cell's windows) of the ket tensors."""
         dims = self.dims(t)
         env: dict[str, Any] = {k: 0.0 for k in t}
+        skip = self._mirrored_window()
+        if skip is not None and set(roles) & {"W", "V"}:
+            roles = tuple(sorted(set(roles) | {"W", "V"}))
         for w, (cf, cc) in enumerate(self.cw.classes):
+            if w == skip:
+                continue
             net = self.cw.windows[w]
+            part: dict[str, Any] = {}
             for i, e in enumerate(net.tensors):
                 if e.conj:
                     continue
@@ -272,7 +300,19 @@ class _Engine:
                 if r not in roles:
                     continue
                 expr, spec = self._expr("env", w, i, dims)
-                env[r] = env[r] + expr(*self._args(spec, t, h[cf], rho[cc]))
+                part[r] = part.get(r, 0.0) + expr(*self._args(spec, t, h[cf], rho[cc]))
+            if skip is not None and w == 0:
+                # the mirrored window: U -> mirror(U), W <-> mirror of V
+                mirrored = {}
+                if "U" in part:
+                    mirrored["U"] = part["U"].transpose(1, 0, 3, 2)
+                if "W" in part and "V" in part:
+                    mirrored["W"] = part["V"].transpose(1, 0, 2)
+                    mirrored["V"] = part["W"].transpose(1, 0, 2)
+                for r, x in mirrored.items():
+                    part[r] = part[r] + x
+            for r, x in part.items():
+                env[r] = env[r] + x
         return env
 
 
@@ -502,6 +542,7 @@ def optimize_ising(
 
     width = _WIDTH[kind]
     engine = _Engine(kind, width)
+    engine.mirror_skip = bool(refsym)
     period = engine.cw.period
     if block == 2 and kind == "modified_binary":
         h_cls = _block_alternating(h2)
