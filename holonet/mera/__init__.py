@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from holonet.mera.geometry import CONE_WIDTH, KINDS, LayerGeometry, layer_geometry
 from holonet.mera.network import MERA, CausalCone, IsometryCheck, TensorDeviation
+from holonet.mera.ope import OPEResult, ope_coefficients
 from holonet.mera.optimize import (
     ISING_ENERGY,
     OptimizationResult,
@@ -33,12 +34,14 @@ __all__ = [
     "CausalCone",
     "IsometryCheck",
     "LayerGeometry",
+    "OPEResult",
     "OptimizationResult",
     "TensorDeviation",
     "ascend",
     "descend",
     "ising_hamiltonian",
     "layer_geometry",
+    "ope_coefficients",
     "optimize_ising",
     "scaling_dimensions",
     "scaling_superoperator",
