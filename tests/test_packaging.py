@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,7 +47,8 @@ def test_test_target_runs_ruff_mypy_and_pytest() -> None:
 
 
 def test_citation_is_valid_and_cites_the_sources() -> None:
-    exe = shutil.which("cffconvert")
+    beside = Path(sys.executable).parent / "cffconvert"  # the venv running the tests
+    exe = str(beside) if beside.exists() else shutil.which("cffconvert")
     if exe is None:
         pytest.fail("cffconvert is part of the test extra")
     out = subprocess.run([exe, "--validate", "-i", str(ROOT / "CITATION.cff")],

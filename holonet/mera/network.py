@@ -475,6 +475,27 @@ class MERA:
               for name, a, legs, tags in self.tensors() if top or name != "TOP"]
         return qtn.TensorNetwork(ts)
 
+    def isometry_spec(self) -> tuple[Any, list[str], list[str], Any]:
+        """This MERA as an isometry, in the form :func:`holonet.verify.isometry` reads.
+
+        Returns ``(network, inputs, outputs, tensor_inputs)``: the network without
+        its top tensor, the top legs ``'b{L},{j}'`` as inputs, the physical legs
+        ``'k{i}'`` as outputs, and the per-tensor rule naming each tensor's input
+        legs (a disentangler's two upper legs, an isometry's one coarse leg), so
+        ``holonet.verify.isometry(mera)`` checks the whole map and every tensor.
+
+        Examples
+        --------
+        >>> from holonet.verify import isometry
+        >>> isometry(MERA.rand("ternary", n_sites=9, chi=2, seed=0)).ok
+        True
+        """
+        self._require_finite("isometry_spec")
+        tn = self.to_tensor_network(top=False)
+        top = [site_leg(self.n_layers, j) for j in range(self.top_sites)]
+        phys = [site_leg(0, i) for i in range(self.sites_at(0))]
+        return tn, top, phys, _upper_legs
+
     def to_dense(self) -> np.ndarray:
         """The physical state vector (``d ** n_sites`` entries; small systems only)."""
         from holonet.contract import contract
@@ -695,3 +716,11 @@ class MERA:
         return (f"MERA(kind={self.kind!r}, {form}, layers={self.n_layers}, chi={self.chi}, "
                 f"d={self.d})")
 
+
+def _upper_legs(tensor: Any) -> tuple[str, ...] | None:
+    """Input legs of a MERA tensor read as a map downwards (see ``MERA.isometry_spec``)."""
+    if "U" in tensor.tags:
+        return tuple(tensor.inds[2:])
+    if "W" in tensor.tags:
+        return tuple(tensor.inds[-1:])
+    return None

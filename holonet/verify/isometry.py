@@ -219,8 +219,10 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
     network_or_array
         A quimb ``TensorNetwork`` or ``Tensor``, a list of ``(array, legs)``
         pairs, an array (2-d: rows are outputs, columns inputs; else give axis
-        indices in ``inputs``), or a code with ``to_tensor_network()`` and
-        ``bulk_legs``/``boundary_legs`` (inputs/outputs default to those).
+        indices in ``inputs``), a code with ``to_tensor_network()`` and
+        ``bulk_legs``/``boundary_legs`` (inputs/outputs default to those), or any
+        object with ``isometry_spec() -> (network, inputs, outputs, tensor_inputs)``
+        such as :class:`holonet.mera.MERA`.
     inputs, outputs
         Open leg names. ``outputs`` defaults to every other open leg; every
         open leg must be one or the other.
@@ -262,6 +264,13 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
     from holonet.contract import ContractionTooLarge, contract
 
     check_option("isometry method", method, ("auto", "contraction", "sequential", "moments"))
+    spec = getattr(network_or_array, "isometry_spec", None)
+    if callable(spec):  # e.g. a MERA: its own network, legs and per-tensor rule
+        net_, ins_, outs_, rule = spec()
+        inputs = ins_ if inputs is None else inputs
+        outputs = outs_ if outputs is None else outputs
+        tensor_inputs = rule if tensor_inputs is None else tensor_inputs
+        network_or_array = net_
     net, ins, outs, label = _resolve(network_or_array, inputs, outputs)
     pairs, tags = _pairs_and_tags(net)
     if not pairs:

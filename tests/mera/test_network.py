@@ -207,3 +207,17 @@ def test_verify_isometry_integration():
     rep = verify.isometry(bad, inputs=top, outputs=phys, tensor_inputs=upper_legs)
     assert not rep.ok
     assert "U1,2" in rep.explain()
+
+
+@pytest.mark.parametrize("kind,n", [("binary", 8), ("ternary", 9), ("modified_binary", 8)])
+def test_verify_isometry_takes_a_mera_directly(kind, n):
+    from holonet.verify import isometry
+
+    m = MERA.rand(kind, n_sites=n, chi=2, seed=1)
+    rep = isometry(m)
+    assert rep.ok, rep.explain()
+    params = m.pack()
+    params[0] = params[0] * 1.05
+    rep = isometry(m.unpack(params))
+    assert not rep.ok
+    assert "U1,0" in rep.explain()
