@@ -106,6 +106,17 @@ class WedgeDecoder:
     logical_x, logical_z
         ``(k, 2n)`` uint8 representatives supported in ``A`` (rows of zeros where
         none exists); ``signs_x``, ``signs_z``: their sign bits.
+
+    Examples
+    --------
+    >>> from holonet.codes import happy_code
+    >>> dec = wedge_decoder(happy_code(1), [0, 1, 2])    # 3 of the 5 legs of [[5,1,3]]
+    >>> dec.region.tolist(), dec.bulk_legs, dec.reconstructable.tolist()
+    ([0, 1, 2], ['q0'], [True])
+    >>> dec.support(0).tolist(), dec.pauli_strings(0)
+    ([0, 1, 2], ('-ZXZII', '-YZYII'))
+    >>> wedge_decoder(happy_code(1), [0, 1]).wedge       # 2 legs: outside the wedge
+    set()
     """
 
     region: np.ndarray

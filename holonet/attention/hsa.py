@@ -244,7 +244,15 @@ def hsa_flops(tree: Tree, d: int, dv: int | None = None) -> int:
 
 
 def dense_flops(n: int, d: int, dv: int | None = None) -> int:
-    """FLOPs of dense softmax attention for one head: ``2N²d + 2N²dv`` (+ the softmax)."""
+    """FLOPs of dense softmax attention for one head: ``2N²d + 2N²dv`` (+ the softmax).
+
+    Examples
+    --------
+    >>> dense_flops(4, 8), dense_flops(4, 8, dv=2)
+    (544, 352)
+    >>> dense_flops(8, 8) == 4 * dense_flops(4, 8)   # quadratic in the length
+    True
+    """
     dv = d if dv is None else dv
     return int(2 * n * n * d + 2 * n * n * dv + 2 * n * n)
 

@@ -63,7 +63,18 @@ __all__ = [
 
 
 class KLMessages(NamedTuple):
-    """Output of :func:`kl_attention`: the moment-matched messages and the weights."""
+    """Output of :func:`kl_attention`: the moment-matched messages and the weights.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = kl_attention(np.zeros((3, 2)), np.broadcast_to(np.eye(2), (3, 2, 2)))
+    >>> isinstance(out, KLMessages), out._fields
+    (True, ('mu', 'sigma', 'weights'))
+    >>> mu, sigma, weights = out                 # identical beliefs: uniform weights
+    >>> weights.round(3).tolist()
+    [[0.333, 0.333, 0.333], [0.333, 0.333, 0.333], [0.333, 0.333, 0.333]]
+    """
 
     mu: Any
     sigma: Any
@@ -274,6 +285,18 @@ class Condensation:
         Beliefs per level (level 0 = the inputs, in the common frame), backend arrays.
     thresholds
         The mutual-KL threshold used to form each level.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> c = condense(np.array([[0.0], [0.1], [5.0], [5.1]]), np.ones((4, 1, 1)),
+    ...              threshold=0.1)
+    >>> isinstance(c, Condensation), c.tree.level_sizes
+    (True, [4, 2, 1])
+    >>> [a.tolist() for a in c.assignments]
+    [[0, 0, 1, 1], [0, 0]]
+    >>> [m.ravel().round(3).tolist() for m in c.mu]    # beliefs per level
+    [[0.0, 0.1, 5.0, 5.1], [0.05, 5.05], [2.55]]
     """
 
     tree: Tree

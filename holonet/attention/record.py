@@ -46,6 +46,21 @@ class AttentionRecord:
         Optional ``layer -> (n_rings,)`` mean activity (e.g. output norm) per ring.
     meta
         Free-form JSON-serialisable information (model name, tree, code, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rec = AttentionRecord(tokens=["core", "b0", "b1"], ring=np.array([0, 1, 1]))
+    >>> rec.add(0, 1, np.eye(3))
+    >>> rec.n_tokens, rec.n_rings, rec.layers, rec.heads(0)
+    (3, 2, [0], [1])
+    >>> back = AttentionRecord.from_json(rec.to_json())
+    >>> back.tokens, bool(np.array_equal(back.maps[(0, 1)], rec.maps[(0, 1)]))
+    (['core', 'b0', 'b1'], True)
+    >>> rec.add(0, 2, np.ones((3, 3)))
+    Traceback (most recent call last):
+        ...
+    ValueError: attention map for layer 0, head 2 is not row-stochastic: row 0 sums to 3
     """
 
     tokens: list[str]

@@ -49,6 +49,16 @@ class Tree:
     branching
         Set by :meth:`fixed_windows`: the (effective) window size per level, which
         enables the reshape-based fast path of :func:`holonet.attention.hsa`.
+
+    Examples
+    --------
+    >>> t = Tree([[0, 0, 1, 1, 1], [0, 0]])   # leaves -> 2 nodes -> root
+    >>> t.n_leaves, t.depth, t.level_sizes
+    (5, 2, [5, 2, 1])
+    >>> [c.tolist() for c in t.children(1)]
+    [[0, 1], [2, 3, 4]]
+    >>> t.is_flat(), Tree.fixed_windows(5, [5]).is_flat()
+    (False, True)
     """
 
     def __init__(self, levels: Sequence[Any], *, branching: Sequence[int] | None = None,

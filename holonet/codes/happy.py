@@ -126,6 +126,17 @@ class HaPPYCode:
         One of :data:`VARIANTS`.
     boundary_legs, bulk_legs
         Leg names of the physical qubits (CCW) and logical qubits.
+
+    Examples
+    --------
+    >>> code = happy_code(2)
+    >>> code.variant, code.n, code.k, code.n_tiles
+    ('pentagon', 25, 11, 11)
+    >>> code.boundary_legs[:3], code.bulk_legs[:3]
+    (['k0', 'k1', 'k2'], ['q0', 'q1', 'q2'])
+    >>> sc = code.stabilizer_code
+    >>> (sc.n, sc.k) == (code.n, code.k)
+    True
     """
 
     def __init__(self, tiling: Any, variant: str) -> None:

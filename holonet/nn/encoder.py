@@ -45,6 +45,16 @@ class EncoderBlock(nn.Module):
         Hidden width of the feed-forward network (default ``4 * embed_dim``).
     dropout
         Dropout after attention and in the feed-forward network.
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> block = EncoderBlock(torch.nn.MultiheadAttention(8, 2, batch_first=True))
+    >>> x = torch.randn(2, 5, 8)
+    >>> pad = torch.tensor([[False] * 5, [False, False, False, True, True]])
+    >>> tuple(block(x).shape), tuple(block(x, key_padding_mask=pad).shape)
+    ((2, 5, 8), (2, 5, 8))
     """
 
     def __init__(self, attention: nn.Module, dim_feedforward: int | None = None,
@@ -82,6 +92,20 @@ def record_attention(model: nn.Module, *inputs: Any, tokens: Sequence[str] | Non
     :class:`~holonet.nn.HolographicAttention` these are core, rings and boundary);
     layers whose token set differs from the first are skipped and listed in
     ``meta['skipped']``. ``tokens`` relabels the boundary tokens (the last ones).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from holonet.nn import HSAttention
+    >>> _ = torch.manual_seed(0)
+    >>> model = torch.nn.Sequential(*[EncoderBlock(HSAttention(8, 2, batch_first=True))
+    ...                               for _ in range(2)])
+    >>> rec = record_attention(model, torch.randn(1, 4, 8), tokens=["a", "b", "c", "d"])
+    >>> rec.layers, rec.heads(1), rec.tokens
+    ([0, 1], [0, 1], ['a', 'b', 'c', 'd'])
+    >>> bool(np.allclose(rec.maps[(1, 0)].sum(axis=1), 1.0))   # rows are stochastic
+    True
     """
     from holonet.attention.record import AttentionRecord
 

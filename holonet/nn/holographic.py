@@ -172,6 +172,19 @@ class HolographicAttention(RecordingMixin):
         ``(B, m_0, E)`` core latents of the last forward pass.
     last_memory
         ``(B, n_memory, E)`` memory after the last forward pass (``None`` without memory).
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> layer = HolographicAttention(8, num_heads=2, ring_sizes=(1, 3))
+    >>> x = torch.randn(1, 6, 8)
+    >>> out, w = layer(x, need_weights=True)
+    >>> tuple(out.shape), tuple(w.shape)     # keys: 6 boundary + 1 core + 3 ring latents
+    ((1, 6, 8), (1, 6, 10))
+    >>> pad = torch.tensor([[False] * 5 + [True]])   # erase the last boundary token
+    >>> tuple(layer(x, key_padding_mask=pad)[0].shape)
+    (1, 6, 8)
     """
 
     def __init__(self, embed_dim: int, num_heads: int = 1,

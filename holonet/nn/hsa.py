@@ -109,6 +109,20 @@ class HSAttention(RecordingMixin):
     Notes
     -----
     ``attn_mask`` and ``is_causal`` have no block-tied counterpart and raise.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from holonet.attention import Tree
+    >>> _ = torch.manual_seed(0)
+    >>> layer = HSAttention(8, 2, batch_first=True,
+    ...                     tree=lambda n: Tree.fixed_windows(n, [2, n]))   # pairs, then all
+    >>> x = torch.randn(1, 4, 8)
+    >>> out, w = layer(x, x, x)
+    >>> tuple(out.shape), tuple(w.shape)
+    ((1, 4, 8), (1, 4, 4))
+    >>> bool(torch.allclose(w.sum(-1), torch.ones(1, 4)))
+    True
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0,

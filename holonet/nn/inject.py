@@ -107,6 +107,23 @@ def inject_hsa(model: nn.Module, layers: Sequence[int] | None = None, tree: Tree
     ``tree`` is a :class:`~holonet.attention.Tree`, a factory ``n -> Tree`` (use
     this for sentences of different lengths) or ``None`` (flat tree: identical to
     the original model). Weights are shared by value, not retrained.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from transformers import BertConfig, BertModel
+    >>> from holonet.attention import Tree
+    >>> _ = torch.manual_seed(0)
+    >>> cfg = BertConfig(hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+    ...                  intermediate_size=32, vocab_size=50)
+    >>> bert = BertModel(cfg).eval()
+    >>> hsa = inject_hsa(bert, layers=[1], tree=lambda n: Tree.fixed_windows(n, [2, n]))
+    >>> [type(blk.attention).__name__ for blk in bert_layers(hsa)]
+    ['BertAttention', 'HSABertAttention']
+    >>> [type(blk.attention).__name__ for blk in bert_layers(bert)]   # original untouched
+    ['BertAttention', 'BertAttention']
+    >>> tuple(hsa(torch.tensor([[1, 5, 7, 9, 2]])).last_hidden_state.shape)
+    (1, 5, 16)
     """
     return inject_hsa_(copy.deepcopy(model), layers, tree, include_self)
 
@@ -118,6 +135,22 @@ def attention_flops(model: nn.Module, n: int) -> dict[str, int]:
     their tree, the others as dense softmax attention
     (:func:`holonet.attention.dense_flops`). Returns ``{"total": .., "dense": ..}``
     where ``dense`` is the same model with every layer dense.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from transformers import BertConfig, BertModel
+    >>> from holonet.attention import Tree
+    >>> _ = torch.manual_seed(0)
+    >>> cfg = BertConfig(hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+    ...                  intermediate_size=32, vocab_size=50)
+    >>> bert = BertModel(cfg).eval()
+    >>> attention_flops(bert, 64)            # 2 layers x 2 heads x dense_flops(64, 8)
+    {'total': 557056, 'dense': 557056}
+    >>> hsa = inject_hsa(bert, tree=lambda n: Tree.fixed_windows(n, [8, 8]))
+    >>> f = attention_flops(hsa, 64)
+    >>> f["dense"], f["total"] < f["dense"] / 3
+    (557056, True)
     """
     from holonet.attention import dense_flops, hsa_flops
 

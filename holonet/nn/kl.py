@@ -58,6 +58,17 @@ class KLAttention(RecordingMixin):
         Temperature of the divergence softmax.
     transport
         ``False`` fixes every frame to the identity (no gauge field).
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> layer = KLAttention(6, num_heads=2, transport=False, batch_first=True)
+    >>> out, w = layer(torch.randn(2, 4, 6))     # self-attention: key/value default to query
+    >>> tuple(out.shape), tuple(w.shape)
+    ((2, 4, 6), (2, 4, 4))
+    >>> bool(torch.allclose(w.sum(-1), torch.ones(2, 4)))
+    True
     """
 
     def __init__(self, embed_dim: int, num_heads: int = 1, *, belief_dim: int | None = None,

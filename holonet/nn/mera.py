@@ -45,6 +45,18 @@ class MERAttention(HSAttention):
         Cone half-width in coarse sites (``1`` = MERA, ``0`` = HSA on its tree).
     include_self
         Whether a token keeps its own term.
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> layer = MERAttention(8, 2, batch_first=True, kind="ternary", radius=0)
+    >>> x = torch.randn(1, 9, 8)
+    >>> out, w = layer(x, x, x)
+    >>> tuple(out.shape), tuple(w.shape)
+    ((1, 9, 8), (1, 9, 9))
+    >>> bool(torch.allclose(w.sum(-1), torch.ones(1, 9)))
+    True
     """
 
     def __init__(self, embed_dim: int, num_heads: int = 1, dropout: float = 0.0,

@@ -70,6 +70,17 @@ class WedgeReadout(nn.Module):
 
     ``reduce`` lowers the weight of the representatives (smaller routes);
     ``full`` passes a precomputed full-boundary ``wedge_decoder`` (a cache).
+
+    Examples
+    --------
+    >>> from holonet.codes import happy_code
+    >>> code = happy_code(1)                       # the [[5,1,3]] tile
+    >>> two = WedgeReadout(code, [0, 1])
+    >>> two.reconstructable.tolist(), two.wedge, WedgeReadout(code, [0, 1, 2]).wedge
+    ([False], set(), {'q0'})
+    >>> signs = WedgeReadout(code)(code_inputs(code, 4, seed=0))
+    >>> tuple(signs.shape), sorted(set(signs.flatten().tolist())) <= [-1.0, 1.0]
+    ((4, 1, 2), True)
     """
 
     weights: Tensor

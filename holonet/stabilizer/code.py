@@ -31,7 +31,19 @@ __all__ = ["DistanceTooExpensive", "StabilizerCode"]
 
 
 class DistanceTooExpensive(HolonetError, ValueError):
-    """The exact distance search would exceed the requested work limit."""
+    """The exact distance search would exceed the requested work limit.
+
+    Examples
+    --------
+    >>> code = StabilizerCode.from_pauli_strings(["XXXX", "ZZZZ"])   # [[4, 2, 2]]
+    >>> code.distance()
+    2
+    >>> try:
+    ...     code.distance(limit=10, method="cosets")
+    ... except DistanceTooExpensive as err:
+    ...     print(err)
+    coset enumeration needs 60 Paulis > limit 10
+    """
 
 
 def _short(p: str, width: int = 40) -> str:

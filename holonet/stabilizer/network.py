@@ -48,7 +48,19 @@ _ONE = np.uint64(1)
 
 
 class ZeroNetwork(HolonetError, ValueError):
-    """The network contracts to the zero tensor (a Bell projection annihilates it)."""
+    """The network contracts to the zero tensor (a Bell projection annihilates it).
+
+    Examples
+    --------
+    >>> from holonet.stabilizer.pauli import paulis_to_symplectic
+    >>> zero, s0 = paulis_to_symplectic(["Z"])     # |0>
+    >>> one, s1 = paulis_to_symplectic(["-Z"])     # |1>
+    >>> try:
+    ...     contract_stabilizer_network([(zero, s0, ("m",)), (one, s1, ("m",))])
+    ... except ZeroNetwork as err:
+    ...     print(isinstance(err, ValueError))
+    True
+    """
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,16 @@ class ContractedState:
     every input tensor is a normalised state and each bond is ``δ_{ij}``: a bond
     whose two Bell constraints removed ``c`` independent generators contributes
     ``1 - c`` (``||⟨Φ|ψ⟩||^2 = 2 · 2^-c`` for ``|Φ⟩ = |00⟩ + |11⟩``).
+
+    Examples
+    --------
+    >>> from holonet.stabilizer.pauli import paulis_to_symplectic
+    >>> bell, s = paulis_to_symplectic(["XX", "ZZ"])
+    >>> st = contract_stabilizer_network([(bell, s, ("a", "m")), (bell, s, ("m", "b"))])
+    >>> st.legs, st.check.shape, st.signs.tolist()
+    (('a', 'b'), (2, 4), [0, 0])
+    >>> st.log2_norm2                  # one bond removed c = 2 generators: 1 - 2
+    -1
     """
 
     check: np.ndarray
@@ -91,6 +113,18 @@ def contract_stabilizer_network(
     ------
     ZeroNetwork
         If some Bell projection annihilates the state.
+
+    Examples
+    --------
+    Project the third qubit of a GHZ state onto ``|0⟩``:
+
+    >>> from holonet.stabilizer.pauli import paulis_to_symplectic, symplectic_to_paulis
+    >>> ghz, gs = paulis_to_symplectic(["XXX", "ZZI", "IZZ"])
+    >>> zero, zs = paulis_to_symplectic(["Z"])
+    >>> st = contract_stabilizer_network([(ghz, gs, ("a", "b", "m")), (zero, zs, ("m",))],
+    ...                                  output=("b", "a"))
+    >>> st.legs, symplectic_to_paulis(st.check, st.signs)    # the state |00>
+    (('b', 'a'), ['+ZZ', '+ZI'])
     """
     X, Z, S, legs, log2 = _contract_packed(tensors, output)
     N = len(legs)
