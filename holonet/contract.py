@@ -48,7 +48,23 @@ NetworkLike = Any  # sequence of (array, legs) pairs, or a quimb TensorNetwork
 
 
 class ContractionTooLarge(HolonetError, ValueError):
-    """The planned contraction needs an intermediate larger than the memory budget."""
+    """The planned contraction needs an intermediate larger than the memory budget.
+
+    A ``ValueError`` (and a ``HolonetError``), raised by :func:`contract` before
+    anything is allocated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> outer = [(np.ones((8, 8)), ("a", "b")), (np.ones((8, 8)), ("c", "d"))]
+    >>> try:
+    ...     contract(outer, memory_limit="1K")
+    ... except ContractionTooLarge as exc:
+    ...     print(str(exc)[:55])
+    contraction needs an intermediate of 4,096 elements (32
+    >>> issubclass(ContractionTooLarge, ValueError)
+    True
+    """
 
 
 def _available_memory_bytes() -> int:
@@ -126,6 +142,15 @@ class ContractionPlan:
         Estimated floating-point operation count.
     largest_intermediate
         Number of elements of the largest intermediate tensor (output included).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = plan([(np.ones((2, 8)), ("a", "b")), (np.ones((8, 2)), ("b", "c"))])
+    >>> p.equation, p.path, p.output
+    ('ab,bc->ac', ((0, 1),), ('a', 'c'))
+    >>> p.largest_intermediate, p.nbytes(8)  # 2 x 2 output of float64
+    (4, 32)
     """
 
     equation: str

@@ -86,6 +86,14 @@ class CausalCone:
         Names of the tensors in the cone (``'U1,3'``, ``'W2,0'``, ..., ``'TOP'``).
     layers
         Per layer, the tensor names of that layer inside the cone.
+
+    Examples
+    --------
+    >>> cone = MERA("binary", n_sites=16, chi=2).causal_cone([7, 8])
+    >>> cone.sites[:2], cone.widths  # a binary MERA's cone stays 2 sites wide
+    (((7, 8), (3, 4)), (2, 2, 2, 2))
+    >>> cone.layers[0], "TOP" in cone.tensors
+    (('U1,3', 'W1,3', 'W1,4'), True)
     """
 
     sites: tuple[tuple[int, ...], ...]
@@ -100,7 +108,14 @@ class CausalCone:
 
 @dataclass(frozen=True)
 class TensorDeviation:
-    """How far one tensor is from an isometry: ``||X†X - 1||_max``."""
+    """How far one tensor is from an isometry: ``||X†X - 1||_max``.
+
+    Examples
+    --------
+    >>> dev = MERA("binary", n_sites=8, chi=2).check_isometric().tensors[0]
+    >>> dev.name, dev.tags, dev.deviation
+    ('U1,0', ('U', 'LAYER1'), 0.0)
+    """
 
     name: str
     tags: tuple[str, ...]
@@ -114,6 +129,16 @@ class IsometryCheck:
     ``ok`` is true when every tensor (and, if computed, the whole network)
     deviates from an isometry by at most ``tol``; :meth:`explain` names the
     worst offenders.
+
+    Examples
+    --------
+    >>> m = MERA.rand("binary", n_sites=8, chi=2, seed=0)
+    >>> chk = m.check_isometric()
+    >>> chk.ok, chk.failures, chk.whole is not None and chk.whole < 1e-10
+    (True, (), True)
+    >>> bad = m.unpack([p + 0.1 for p in m.pack()]).check_isometric()
+    >>> bool(bad), bad.failures[0].name, bad.explain().splitlines()[0]
+    (False, 'U1,0', 'MERA isometry: FAILED (tol 1.0e-10)')
     """
 
     ok: bool

@@ -56,6 +56,17 @@ class OPEResult:
         Sign of ``⟨φ_α(x) φ_α(x+2)⟩`` before normalisation: ``+1`` for scalar
         primaries, ``-1`` flags an operator that is not one (its two-point
         function cannot be normalised to ``+1``).
+
+    Examples
+    --------
+    A short ``chi = 4`` optimisation (see :func:`ope_coefficients` for a converged one):
+
+    >>> from holonet.mera import optimize_ising
+    >>> ope = ope_coefficients(optimize_ising(4, sweeps=20, progress=False))
+    >>> ope.coefficients.shape, ope.operators[0].shape
+    ((3, 3, 3), (4, 4))
+    >>> abs(float(ope.dimensions[0])) < 1e-8, round(ope.c(1, 0, 1), 6)  # C(sigma, 1, sigma)
+    (True, 1.0)
     """
 
     dimensions: np.ndarray

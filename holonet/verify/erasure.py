@@ -59,6 +59,14 @@ class ErasureReport(Report):
         Logical labels (bulk legs) recoverable exactly from the unerased qubits.
     greedy_recoverable
         Those in the greedy wedge of the unerased legs (``None`` without a network).
+
+    Examples
+    --------
+    >>> from holonet.codes import happy_code
+    >>> from holonet.verify import erasure
+    >>> rep = erasure(happy_code(1), [0, 1])  # the [[5,1,3]] code corrects 2 erasures
+    >>> rep.ok, rep.correctable, rep.recoverable, rep.lost
+    (True, True, ['q0'], [])
     """
 
     erased: list[int] = field(default_factory=list)
@@ -183,7 +191,16 @@ def assert_erasure(code: Any, erased: Any) -> ErasureReport:
 
 @dataclass
 class ExhaustiveErasureReport(Report):
-    """Report of :func:`erasure_exhaustive`: every erasure of ``size`` qubits checked."""
+    """Report of :func:`erasure_exhaustive`: every erasure of ``size`` qubits checked.
+
+    Examples
+    --------
+    >>> from holonet.codes import happy_code
+    >>> from holonet.verify import erasure_exhaustive
+    >>> rep = erasure_exhaustive(happy_code(1), 2)  # all C(5, 2) = 10 pairs
+    >>> rep.ok, rep.checked, rep.uncorrectable, rep.first_uncorrectable
+    (True, 10, 0, None)
+    """
 
     size: int = 0
     checked: int = 0

@@ -45,6 +45,18 @@ class ThresholdReport(Report):
         (``None`` if the curves do not cross inside the range).
     threshold, threshold_err
         Mean of the pairwise crossings and its error bar (``None`` if none).
+
+    Examples
+    --------
+    >>> from holonet.codes import happy_code
+    >>> from holonet.verify import erasure_threshold
+    >>> rep = erasure_threshold([happy_code(1)], [0.1, 0.5], 100, progress=False, seed=0)
+    >>> rep.complete, rep.p_values, rep.curves[0]["label"], rep.curves[0]["shots"]
+    (True, [0.1, 0.5], 'n=5', [100, 100])
+    >>> s = rep.curves[0]["success"]; s[0] > s[1]  # recovery gets rarer as p grows
+    True
+    >>> rep.threshold is None  # a crossing needs at least two code sizes
+    True
     """
 
     p_values: list[float] = field(default_factory=list)

@@ -410,7 +410,18 @@ def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int | Non
                   title: str | None = None, max_interval: int | None = None,
                   labels: str = "auto", wedge_fn: WedgeFn | None = None,
                   inputs: Sequence[Any] | None = None, precision: int | None = None) -> str:
-    """The explorer page as a string (see :func:`explorer`, which writes it)."""
+    """The explorer page as a string (see :func:`explorer`, which writes it).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from holonet.attention.record import AttentionRecord
+    >>> rec = AttentionRecord(tokens=["core", "a", "b", "c"], ring=np.array([0, 1, 1, 1]))
+    >>> rec.add(0, 0, np.full((4, 4), 0.25))
+    >>> page = explorer_html(rec, title="demo")
+    >>> page.startswith("<!DOCTYPE html>"), "<title>demo</title>" in page
+    (True, True)
+    """
     import html as _html
 
     from holonet import __version__

@@ -415,6 +415,17 @@ def report_html(report: Any) -> str:
 
     Reads ``.ok``, ``.title``, ``.summary()`` (a JSON-serialisable dict) and
     ``.explain()``; anything missing is left out rather than raising.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from holonet.verify import isometry
+    >>> q, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(8, 2)))
+    >>> html = report_html(isometry(q))
+    >>> html.startswith("<div"), "passed" in html
+    (True, True)
+    >>> "FAILED" in report_html(isometry(2 * q))  # not an isometry
+    True
     """
     ok = bool(getattr(report, "ok", False))
     title = str(getattr(report, "title", type(report).__name__))

@@ -39,7 +39,14 @@ _REGISTRY: dict[str, FigureSpec] = {}
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """A registered figure: its name, the function drawing it, and a one-line description."""
+    """A registered figure: its name, the function drawing it, and a one-line description.
+
+    Examples
+    --------
+    >>> spec = registry()["tiling_54"]
+    >>> spec.name, spec.needs, spec.filenames()
+    ('tiling_54', (), ['tiling_54.svg', 'tiling_54.pdf'])
+    """
 
     name: str
     func: Callable[..., Any]
@@ -56,6 +63,24 @@ def register_figure(name: str, description: str = "", needs: tuple[str, ...] = (
 
     ``needs`` lists optional modules (e.g. ``("torch",)``) without which the figure
     cannot be drawn; such figures are skipped with a message when absent.
+
+    Examples
+    --------
+    Topic modules register their figures at import time, as
+    ``holonet/viz/figures/tiling.py`` does (sketch; registering a new name here
+    would add it to the project's figure set)::
+
+        @register_figure("tiling_54", "{5,4} tiling in the Poincaré disk")
+        def tiling_54(quick: bool = False) -> Figure:
+            ...
+
+    Names must be alphanumeric with ``_`` or ``-``, checked before anything
+    is registered:
+
+    >>> register_figure("no spaces")
+    Traceback (most recent call last):
+        ...
+    ValueError: figure name 'no spaces' must be alphanumeric with '_' or '-'
     """
     if not name.replace("_", "").replace("-", "").isalnum():
         raise ValueError(f"figure name {name!r} must be alphanumeric with '_' or '-'")
@@ -71,7 +96,14 @@ def register_figure(name: str, description: str = "", needs: tuple[str, ...] = (
 
 
 def registry() -> dict[str, FigureSpec]:
-    """All registered figures, after importing every topic module that exists."""
+    """All registered figures, after importing every topic module that exists.
+
+    Examples
+    --------
+    >>> reg = registry()
+    >>> "tiling_54" in reg, list(reg) == sorted(reg)
+    (True, True)
+    """
     for topic in _TOPICS:
         modname = f"{__name__}.{topic}"
         if importlib.util.find_spec(modname) is not None:
@@ -99,7 +131,13 @@ def _unknown(name: str, reg: dict[str, FigureSpec]) -> ValueError:
 
 
 def missing_needs(name: str) -> list[str]:
-    """Optional modules figure ``name`` needs that are not installed."""
+    """Optional modules figure ``name`` needs that are not installed.
+
+    Examples
+    --------
+    >>> missing_needs("tiling_54")  # needs nothing beyond matplotlib
+    []
+    """
     reg = registry()
     if name not in reg:
         raise _unknown(name, reg)
@@ -123,6 +161,13 @@ def render(name: str, outdir: str | Path = "figures", *, quick: bool = False) ->
     Warnings raised while drawing or saving are errors (a figure that warns is a
     figure with a defect). Raises ``ValueError`` naming the valid figures if
     ``name`` is unknown, and if a module in the figure's ``needs`` is missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> paths = render("tiling_54", tempfile.mkdtemp(), quick=True)
+    >>> [p.name for p in paths], all(p.stat().st_size > 0 for p in paths)
+    (['tiling_54.svg', 'tiling_54.pdf'], True)
     """
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
@@ -157,6 +202,13 @@ def render_all(outdir: str | Path = "figures", *, quick: bool = False,
 
     Names are checked before anything is drawn; figures whose optional modules
     are missing are skipped with a message.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> paths = render_all(tempfile.mkdtemp(), quick=True, only=["tiling_54"], progress=False)
+    >>> [p.name for p in paths]
+    ['tiling_54.svg', 'tiling_54.pdf']
     """
     from tqdm.auto import tqdm
 
