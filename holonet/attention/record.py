@@ -115,6 +115,11 @@ class AttentionRecord:
         order = np.lexsort((np.arange(row.size), -row))
         return sorted(int(i) for i in order[:k])
 
+    def _repr_html_(self) -> str:
+        from holonet.viz.repr import record_html  # lazy: the one allowed upward import
+
+        return record_html(self)
+
     def to_json(self) -> str:
         """Serialise to JSON (the explorer embeds this; no pickles anywhere)."""
         return json.dumps({
