@@ -18,39 +18,18 @@ bit-packed words; both on the same check matrices.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import tempfile
 import time
 from typing import Any
 
 import numpy as np
 
 from benchmarks._common import Row, best_time
+from benchmarks._lego import zero_rate_code
 
 
 def _lego_build(R: int) -> tuple[float, list[str], list[str], list[str]]:
-    from LEGO_HQEC.OperatorPush.Presets.HaPPY_code import setup_zero_rate_happy
-    from LEGO_HQEC.OperatorPush.PushingToolbox import batch_push
-    from LEGO_HQEC.QuDec.InputProcessor import (
-        extract_logicals_from_result_dict,
-        extract_stabilizers_from_result_dict,
-    )
-
-    cwd = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                t0 = time.perf_counter()
-                res = batch_push(setup_zero_rate_happy(R))
-                stabs = extract_stabilizers_from_result_dict(res)
-                lz, lx = extract_logicals_from_result_dict(res)
-                dt = time.perf_counter() - t0
-        finally:
-            os.chdir(cwd)
-    return dt, list(stabs), list(lx), list(lz)
+    code = zero_rate_code(R)
+    return code.seconds, code.stabilizers, code.logical_x, code.logical_z
 
 
 def _holonet_build(layers: int, variant: str = "pentagon", convention: str = "vertex") -> Any:

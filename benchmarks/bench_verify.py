@@ -16,39 +16,13 @@ stdout captured. Benchmark-only peer: never needed by the tests.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-import tempfile
 import time
 from typing import Any
 
 import numpy as np
 
 from benchmarks._common import Row
-
-
-def _lego_code(R: int) -> tuple[list[str], list[str], list[str], float]:
-    from LEGO_HQEC.OperatorPush.Presets.HaPPY_code import setup_zero_rate_happy
-    from LEGO_HQEC.OperatorPush.PushingToolbox import batch_push
-    from LEGO_HQEC.QuDec.InputProcessor import (
-        extract_logicals_from_result_dict,
-        extract_stabilizers_from_result_dict,
-    )
-
-    cwd = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.chdir(tmp)
-        try:
-            t0 = time.perf_counter()
-            with contextlib.redirect_stdout(io.StringIO()):
-                res = batch_push(setup_zero_rate_happy(R))
-            t_push = time.perf_counter() - t0
-        finally:
-            os.chdir(cwd)
-    stabs = extract_stabilizers_from_result_dict(res)
-    lz, lx = extract_logicals_from_result_dict(res)
-    return list(stabs), list(lx), list(lz), t_push
+from benchmarks._lego import zero_rate_code
 
 
 def _compare(R: int, shots: int, seed: int) -> tuple[Row, Any]:
@@ -57,7 +31,7 @@ def _compare(R: int, shots: int, seed: int) -> tuple[Row, Any]:
     from holonet.stabilizer import StabilizerCode
     from holonet.verify import decode_erasures
 
-    stabs, lx, lz, t_push = _lego_code(R)
+    stabs, lx, lz, t_push = zero_rate_code(R)
     code = StabilizerCode.from_pauli_strings(stabs, lx, lz)
     n = code.n
     rng = np.random.default_rng(seed)
