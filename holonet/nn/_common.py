@@ -11,6 +11,17 @@ from torch import Tensor, nn
 NEG_INF = float("-inf")
 
 
+def check_heads(embed_dim: int, num_heads: int) -> int:
+    """Validate ``embed_dim``/``num_heads`` as ``nn.MultiheadAttention`` does; returns head dim."""
+    from holonet._options import check_int
+
+    check_int("embed_dim", embed_dim, minimum=1)
+    check_int("num_heads", num_heads, minimum=1)
+    if embed_dim % num_heads:
+        raise ValueError(f"embed_dim {embed_dim} must be divisible by num_heads {num_heads}")
+    return embed_dim // num_heads
+
+
 def masked_softmax(logits: Tensor, allowed: Tensor | None, dim: int = -1) -> Tensor:
     """Softmax over ``dim`` restricted to ``allowed`` entries; all-masked slices give zeros.
 

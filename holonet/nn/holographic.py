@@ -47,6 +47,7 @@ from torch.nn.utils.parametrizations import orthogonal
 from holonet._options import check_int
 from holonet.nn._common import (
     RecordingMixin,
+    check_heads,
     key_padding_to_bool,
     masked_softmax,
     require_self_attention,
@@ -196,10 +197,7 @@ class HolographicAttention(RecordingMixin):
                  batch_first: bool = True, device: Any = None, dtype: Any = None) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
-        check_int("embed_dim", embed_dim, minimum=1)
-        check_int("num_heads", num_heads, minimum=1)
-        if embed_dim % num_heads:
-            raise ValueError(f"embed_dim {embed_dim} must be divisible by num_heads {num_heads}")
+        check_heads(embed_dim, num_heads)
         sizes = [check_int("ring size", m, minimum=1) for m in ring_sizes]
         if not sizes:
             raise ValueError("ring_sizes must list at least the core ring")

@@ -28,9 +28,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from holonet._options import check_int
 from holonet.nn._common import (
     RecordingMixin,
+    check_heads,
     from_batch_first,
     key_padding_to_bool,
     to_batch_first,
@@ -132,10 +132,7 @@ class HSAttention(RecordingMixin):
                  include_self: bool = True) -> None:
         super().__init__()
         factory = {"device": device, "dtype": dtype}
-        check_int("embed_dim", embed_dim, minimum=1)
-        check_int("num_heads", num_heads, minimum=1)
-        if embed_dim % num_heads:
-            raise ValueError(f"embed_dim {embed_dim} must be divisible by num_heads {num_heads}")
+        check_heads(embed_dim, num_heads)
         for name, val in (("kdim", kdim), ("vdim", vdim)):
             if val is not None and val != embed_dim:
                 raise ValueError(f"{name}={val} differs from embed_dim={embed_dim}; HSA needs "
