@@ -1,0 +1,14 @@
+"""Decoding under Pauli noise through the tensor-network view.
+
+- :mod:`holonet.decode.noise`: Pauli channels (depolarising, biased, per-qubit
+  rates), sampling in the bit-packed symplectic form, the hashing bound.
+- :mod:`holonet.decode.ml`: exact maximum-likelihood (coset) decoding by
+  contracting the code's network of Pauli-indicator tensors.
+- :mod:`holonet.decode.simulate`: Monte-Carlo decoding experiments.
+
+theory/decoding.md derives each construction and why it is exact.
+"""
+
+from __future__ import annotations
+
+__all__: list[str] = []
