@@ -5,6 +5,8 @@
 - :mod:`holonet.stabilizer.pauli`: Pauli strings <-> symplectic vectors ``[x | z]``.
 - :class:`StabilizerCode`: check matrix, signs, canonical logicals, distance,
   erasure correctability, entropies and recoverability of logical qubits.
+- :mod:`holonet.stabilizer.enumerator`: Shor–Laflamme weight enumerators
+  (Gray code, MacWilliams) and minimum-weight logicals (distance witnesses).
 - :func:`contract_stabilizer_network`: contraction of stabilizer tensors by
   GF(2) elimination (the stabilizer view of holographic codes).
 """
@@ -13,6 +15,13 @@ from __future__ import annotations
 
 from holonet.stabilizer import gf2
 from holonet.stabilizer.code import DistanceTooExpensive, StabilizerCode
+from holonet.stabilizer.enumerator import (
+    EnumeratorTooExpensive,
+    WeightEnumerator,
+    macwilliams_transform,
+    min_weight_logical,
+    weight_enumerator,
+)
 from holonet.stabilizer.network import (
     ContractedState,
     ZeroNetwork,
@@ -30,14 +39,19 @@ from holonet.stabilizer.pauli import (
 __all__ = [
     "ContractedState",
     "DistanceTooExpensive",
+    "EnumeratorTooExpensive",
     "StabilizerCode",
+    "WeightEnumerator",
     "ZeroNetwork",
     "commutation_matrix",
     "contract_stabilizer_network",
     "gf2",
+    "macwilliams_transform",
+    "min_weight_logical",
     "pauli_weight",
     "paulis_to_symplectic",
     "restrict",
     "split_choi_state",
     "symplectic_to_paulis",
+    "weight_enumerator",
 ]
