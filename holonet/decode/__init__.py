@@ -11,4 +11,18 @@ theory/decoding.md derives each construction and why it is exact.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from holonet.decode.noise import (
+    PAULI_LABELS,
+    PauliNoise,
+    hashing_bound,
+    labels_to_packed,
+    packed_to_labels,
+)
+
+__all__ = [
+    "PAULI_LABELS",
+    "PauliNoise",
+    "hashing_bound",
+    "labels_to_packed",
+    "packed_to_labels",
+]
