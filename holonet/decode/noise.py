@@ -86,7 +86,7 @@ def _rate_array(name: str, value: Any) -> np.ndarray:
         raise ValueError(f"{name} must be finite; got {value!r}")
     if np.any(arr < 0) or np.any(arr > 1):
         bad = arr[(arr < 0) | (arr > 1)].reshape(-1)[0]
-        raise ValueError(f"{name} must lie in [0, 1]; got {bad!r}")
+        raise ValueError(f"{name} must lie in [0, 1]; got {float(bad):g}")
     return arr
 
 
