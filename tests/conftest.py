@@ -1,4 +1,9 @@
-"""Shared fixtures: the array ``backend`` parametrisation, ``--slow``, regression data."""
+"""Shared fixtures: the array ``backend`` parametrisation, ``--slow``, regression data.
+
+Also installs the skip policy (:mod:`tests._skip_policy`): a test skipped for a reason
+other than the documented ones (no CUDA device, ``--slow``, a missing benchmark-only
+peer package) fails the run.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import numpy as np
 import pytest
 
 from holonet.backend import BACKENDS, is_available
+from tests import _skip_policy
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -20,6 +26,10 @@ DATA = Path(__file__).parent / "data"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--slow", action="store_true", default=False,
                      help="also run the long tests marked 'slow' (full-size experiments)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _skip_policy.register(config)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import stim
 
+from holonet import codes, verify
 from holonet.attention import (
     holographic_attention,
     holographic_matrix,
@@ -17,13 +19,6 @@ from holonet.attention import (
     wedge_decoder,
 )
 from holonet.backend import asarray, to_numpy
-
-stim = pytest.importorskip("stim")
-codes = pytest.importorskip("holonet.codes")
-verify = pytest.importorskip("holonet.verify")
-if not hasattr(codes, "happy_code") or not hasattr(verify, "complementary_recovery"):
-    pytest.skip("needs holonet.codes.happy_code and holonet.verify.complementary_recovery",
-                allow_module_level=True)
 
 
 def _ps(p: np.ndarray, s: int) -> stim.PauliString:

@@ -80,7 +80,8 @@ def test_flat_tree_is_softmax_attention(backend, rng, include_self):
 
 
 def test_flat_tree_matches_torch_sdpa(rng):
-    torch = pytest.importorskip("torch")
+    import torch
+
     q, k, v = (torch.tensor(x) for x in rng.standard_normal((3, 2, 4, 50, 16)))
     ref = torch.nn.functional.scaled_dot_product_attention(q, k, v)
     out = hsa(q, k, v, Tree.fixed_windows(50, [50]))
@@ -201,7 +202,8 @@ def test_matrix_is_row_stochastic_and_block_tied(rng):
 
 
 def test_torch_autograd_flows(rng):
-    torch = pytest.importorskip("torch")
+    import torch
+
     n = 24
     tree = Tree.fixed_windows(n, [4, 3])
     mask = torch.tensor(rng.random((2, n)) < 0.3)
@@ -284,7 +286,8 @@ def test_chunked_window_dp_equals_reference(backend, rng, monkeypatch, chunk):
 
 def test_torch_gradients_through_the_padded_window_path(rng):
     """Partial windows pad the leaves; padded rows must not leak NaN into gradients."""
-    torch = pytest.importorskip("torch")
+    import torch
+
     for n, branching, include_self in [(23, [4, 3], False), (17, [4, 4, 4], True), (2, [2], False)]:
         tree = Tree.fixed_windows(n, branching)
         q, k, v = (torch.tensor(x, requires_grad=True) for x in rng.standard_normal((3, n, 3)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 
+import hypertiling as ht
 import networkx as nx
 import numpy as np
 import pytest
@@ -103,7 +104,6 @@ def test_growth_rate_vertex_54():
 # ---------------------------------------------------------------------------------------
 # cross-check against hypertiling, tile for tile
 
-ht = pytest.importorskip("hypertiling")
 
 
 def _ht_centres(p, q, n, kernel):

@@ -6,12 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-codes = pytest.importorskip("holonet.codes")
-verify = pytest.importorskip("holonet.verify")
-pytest.importorskip("holonet.attention.holographic")
-
-from holonet.nn import HolographicAttention  # noqa: E402
-from holonet.nn.wedge import code_inputs  # noqa: E402
+from holonet import codes, verify
+from holonet.nn import HolographicAttention
+from holonet.nn.wedge import code_inputs
 
 
 def _intervals(n: int, starts: int, lengths: int) -> list[list[int]]:

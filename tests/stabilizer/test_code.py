@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+import stim
 
 from holonet._errors import VerificationError
 from holonet.stabilizer import (
@@ -17,8 +18,6 @@ from holonet.stabilizer import (
 )
 from holonet.stabilizer.dense import pauli_operator
 from tests.stabilizer._stabgen import random_state_check
-
-stim = pytest.importorskip("stim")
 
 FIVE = ["XZZXI", "IXZZX", "XIXZZ", "ZXIXZ"]
 

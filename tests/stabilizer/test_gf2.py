@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import galois
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,7 +11,6 @@ from hypothesis.extra.numpy import arrays
 
 from holonet.stabilizer import gf2
 
-galois = pytest.importorskip("galois")
 GF2 = galois.GF(2)
 
 

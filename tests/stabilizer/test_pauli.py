@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import stim
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from holonet.stabilizer import commutation_matrix, paulis_to_symplectic, symplectic_to_paulis
 from holonet.stabilizer.dense import pauli_operator
 from holonet.stabilizer.pauli import _product_sign, _SignedTable
-
-stim = pytest.importorskip("stim")
 
 paulis = st.text(alphabet="IXYZ", min_size=1, max_size=8)
 

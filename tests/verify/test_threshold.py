@@ -103,7 +103,8 @@ def test_results_do_not_depend_on_scheduler(code_513):
 
 
 def test_local_dask_cluster(code_513):
-    distributed = pytest.importorskip("distributed")
+    import distributed
+
     from holonet.codes import happy_code
 
     code = happy_code(2, variant="single")

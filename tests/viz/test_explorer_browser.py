@@ -179,13 +179,11 @@ def test_screenshot(driver: Any, page: tuple[Any, Path], tmp_path: Path) -> None
 
 def test_code_mode_wedges(driver: Any, tmp_path: Path) -> None:
     """Clicking boundary legs selects an interval; the page shows the wedges Python computed."""
-    codes = pytest.importorskip("holonet.codes")
-    if not hasattr(codes, "happy_code"):
-        pytest.skip("holonet.codes.happy_code is not built yet")
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+    from holonet import codes
     from holonet.verify import complementary_recovery  # type: ignore[attr-defined]
     from holonet.viz.explorer import _report_wedges
 
@@ -224,9 +222,6 @@ def test_code_mode_wedges(driver: Any, tmp_path: Path) -> None:
 def test_holographic_attention_on_the_disk(driver: Any, tmp_path: Path) -> None:
     """Holographic ring attention (holonet.attention) drawn on the code's tiling: clicking a
     bulk or boundary token highlights Python's top-k; the page also switches to wedges."""
-    codes = pytest.importorskip("holonet.codes")
-    if not hasattr(codes, "happy_code"):
-        pytest.skip("holonet.codes.happy_code is not built yet")
     from selenium.webdriver.common.by import By
 
     from holonet.viz._explore_cli import holographic_demo
