@@ -26,6 +26,18 @@ Variants
 ``"hexagon-state"``
     {6,4}; the six-leg perfect tensor on every hexagon, all legs on edges:
     a holographic *state* (``k = 0``).
+``"zero-rate"``
+    the zero-rate code of the decoding literature, the *same code* as
+    LEGO_HQEC's ``setup_zero_rate_happy(R)`` with ``layers = R + 1``
+    (Fan et al., arXiv:2408.06232): the {6,4} tiling with a pentagon centre,
+    layered by edge adjacency; the centre carries the [[5,1,3]] tensor and the
+    only bulk leg, every other tile the six-leg perfect tensor with all legs on
+    edges. ``n = 5, 25, 95, 355, 1325``, ``k = 1``; two layers give [[25,1,9]].
+    Each tile's legs are ordered as LEGO_HQEC orders them
+    (:mod:`holonet.codes._zero_rate`), so the stabilizer groups are equal up to
+    the numbering of the physical qubits (holonet: CCW around the disk; LEGO_HQEC:
+    its depth-first read-out order), a permutation the tests reconstruct from
+    the tile-by-tile correspondence of the two networks.
 
 Leg names: boundary legs ``k{i}`` (edge legs CCW around the disk as in
 ``tiling.boundary_edges``; for ``"single"`` the sixth legs of the non-central
@@ -71,9 +83,10 @@ from holonet.stabilizer.network import ContractedState, _contract_packed, _split
 __all__ = ["VARIANTS", "HaPPYCode", "happy_code"]
 
 #: Valid HaPPY variants.
-VARIANTS: tuple[str, ...] = ("pentagon", "single", "pentagon-hexagon", "hexagon-state")
+VARIANTS: tuple[str, ...] = ("pentagon", "single", "pentagon-hexagon", "hexagon-state",
+                             "zero-rate")
 
-_KINDS = {"pentagon": {"pentagon"}, "single": {"pentagon"},
+_KINDS = {"pentagon": {"pentagon"}, "single": {"pentagon"}, "zero-rate": {"pentagon", "hexagon"},
           "pentagon-hexagon": {"pentagon", "hexagon"}, "hexagon-state": {"hexagon"}}
 
 
@@ -86,10 +99,11 @@ def happy_code(layers: int, convention: str = "vertex", variant: str = "pentagon
         Number of rings including the centre tile.
     convention
         ``"vertex"`` (a tile is in layer L+1 if it shares a vertex with layer L)
-        or ``"edge"`` (shares an edge). Ignored for ``"pentagon-hexagon"``,
-        whose 5.6.5.6 tiling is layered by edge-graph distance.
+        or ``"edge"`` (shares an edge). Ignored for ``"pentagon-hexagon"`` and
+        ``"zero-rate"``, whose tilings are layered by edge-graph distance.
     variant
-        One of ``"pentagon"``, ``"single"``, ``"pentagon-hexagon"``, ``"hexagon-state"``.
+        One of ``"pentagon"``, ``"single"``, ``"pentagon-hexagon"``, ``"hexagon-state"``,
+        ``"zero-rate"``.
 
     Examples
     --------
@@ -106,6 +120,10 @@ def happy_code(layers: int, convention: str = "vertex", variant: str = "pentagon
 
     if variant == "pentagon-hexagon":
         tiling = HyperbolicTiling.pentahexagonal(layers)
+    elif variant == "zero-rate":
+        from holonet.codes._zero_rate import zero_rate_tiling
+
+        tiling = zero_rate_tiling(layers)
     elif variant == "hexagon-state":
         tiling = HyperbolicTiling(6, 4, layers, convention=convention)
     else:
@@ -175,6 +193,10 @@ class HaPPYCode:
                 name = f"k{nb + len(extra)}"
                 legs.append(name)
                 extra.append(name)
+            if variant == "zero-rate":
+                from holonet.codes._zero_rate import zero_rate_legs
+
+                legs = list(zero_rate_legs(tiling, t, tuple(legs)))
             self._legs.append(tuple(legs))
             self._inputs.append(n_in)
         self.boundary_legs: list[str] = [f"k{i}" for i in range(nb)] + extra
@@ -223,6 +245,9 @@ class HaPPYCode:
 
     def tile_legs(self, tile: int) -> tuple[str, ...]:
         """Legs of the tensor on ``tile``: edge legs in CCW order, then the sixth leg if any.
+
+        (For ``"zero-rate"`` the legs are in the axis order of the perfect state,
+        ``e0..e4, q``, which places it as LEGO_HQEC does; see the variant notes.)
 
         Examples
         --------

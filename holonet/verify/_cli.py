@@ -17,7 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("target", help="what to verify: 'happy' (a HaPPY code)")
     p.add_argument("--layers", type=int, default=2, help="number of layers (default 2)")
     p.add_argument("--variant", default="pentagon",
-                   help="'pentagon' (default), 'single', 'pentagon-hexagon', 'hexagon-state'")
+                   help="'pentagon' (default), 'single', 'pentagon-hexagon', 'hexagon-state', "
+                   "'zero-rate' (LEGO_HQEC's zero-rate code: layers = R + 1)")
     p.add_argument("--convention", default="vertex",
                    help="layer convention: 'vertex' (default) or 'edge'")
     p.add_argument("--erasure-p", type=float, default=0.25,

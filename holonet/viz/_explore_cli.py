@@ -31,7 +31,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
     h = what.add_parser("happy", help="a HaPPY code: click boundary intervals, see wedges")
     h.add_argument("--layers", type=int, default=2, help="tiling layers (default 2)")
-    h.add_argument("--variant", default="pentagon", help="code variant (default pentagon)")
+    h.add_argument("--variant", default="pentagon",
+                   help="code variant: pentagon (default), single, pentagon-hexagon, "
+                   "hexagon-state or zero-rate")
     h.add_argument("--convention", default="vertex", help="layer convention (default vertex)")
     h.add_argument("--max-interval", type=int, default=None,
                    help="precompute wedges for intervals up to this length")
