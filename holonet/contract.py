@@ -81,6 +81,10 @@ def _available_memory_bytes() -> int:
         return 4 * 2**30
 
 
+#: Intermediates up to this size (bytes) skip the default-budget lookup (see :func:`contract`).
+_ALWAYS_AFFORDABLE = 16 * 2**20
+
+
 def default_memory_limit() -> int:
     """Default budget for one intermediate, in bytes: a quarter of available RAM.
 
@@ -200,7 +204,8 @@ def _as_pairs(network: NetworkLike) -> list[tuple[Any, tuple[Leg, ...]]]:
     return pairs
 
 
-def _default_output(legs_list: Sequence[tuple[Leg, ...]]) -> tuple[Leg, ...]:
+@functools.lru_cache(maxsize=1024)
+def _default_output(legs_list: tuple[tuple[Leg, ...], ...]) -> tuple[Leg, ...]:
     counts = Counter(leg for legs in legs_list for leg in legs)
     seen: list[Leg] = []
     for legs in legs_list:
@@ -284,10 +289,13 @@ def plan(
     >>> p.largest_intermediate
     4
     """
-    pairs = _as_pairs(network)
+    return _plan_pairs(_as_pairs(network), output, optimize)
+
+
+def _plan_pairs(pairs: list[tuple[Any, tuple[Leg, ...]]], output: Sequence[Leg] | None,
+                optimize: Any) -> ContractionPlan:
     legs_key = tuple(legs for _, legs in pairs)
-    shapes_key = tuple(tuple(int(s) for s in np.shape(a) if True) if not hasattr(a, "shape")
-                       else tuple(int(s) for s in a.shape) for a, _ in pairs)
+    shapes_key = tuple(tuple(int(s) for s in np.shape(a)) for a, _ in pairs)
     out = tuple(output) if output is not None else _default_output(legs_key)
     return _plan_cached(legs_key, shapes_key, out, optimize)
 
@@ -347,11 +355,16 @@ def contract(
     2.0
     """
     pairs = _as_pairs(network)
-    p = plan(pairs, output, optimize=optimize)
-    limit = default_memory_limit() if memory_limit is None else _parse_bytes(memory_limit)
+    p = _plan_pairs(pairs, output, optimize)
     arrays = [a for a, _ in pairs]
     itemsize = _itemsize(arrays)
     need = p.nbytes(itemsize)
+    # reading /proc/meminfo costs more than a small contraction: below 16 MiB no machine
+    # that runs holonet is short of memory, so the default budget is only read above it
+    if memory_limit is None and need <= _ALWAYS_AFFORDABLE:
+        limit = need
+    else:
+        limit = default_memory_limit() if memory_limit is None else _parse_bytes(memory_limit)
     if need > limit:
         raise ContractionTooLarge(
             f"contraction needs an intermediate of {p.largest_intermediate:,} elements "
@@ -362,4 +375,13 @@ def contract(
         )
     if len(pairs) == 1:
         return opt_einsum.contract(p.equation, arrays[0])
-    return opt_einsum.contract(p.equation, *arrays, optimize=[tuple(x) for x in p.path])
+    return _expression(p, tuple(tuple(int(d) for d in np.shape(a)) for a in arrays))(*arrays)
+
+
+@functools.lru_cache(maxsize=1024)
+def _expression(p: ContractionPlan, shapes: tuple[tuple[int, ...], ...]) -> Any:
+    # The compiled opt_einsum expression of a plan: parsing the equation and replaying the
+    # path's bookkeeping cost more than the contraction itself for small networks, so it is
+    # built once per plan, like the plan. It dispatches on the arrays' backend at call time.
+    return opt_einsum.contract_expression(p.equation, *shapes,
+                                          optimize=[tuple(x) for x in p.path])
