@@ -134,13 +134,15 @@ def demo_record(rings: list[int] | tuple[int, ...] = (1, 5, 10), tokens: int = 4
 
     check_int("tokens", tokens, minimum=2)
     check_int("blocks", blocks, minimum=1)
-    torch.manual_seed(seed)
     dim = 8 * heads
-    model = nn.Sequential(*[
-        EncoderBlock(HolographicAttention(dim, num_heads=heads, ring_sizes=tuple(rings)))
-        for _ in range(blocks)])
-    model.eval()
-    x = torch.randn(1, tokens, dim)
+    # seed inside fork_rng: the caller's global torch generator is restored afterwards
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = nn.Sequential(*[
+            EncoderBlock(HolographicAttention(dim, num_heads=heads, ring_sizes=tuple(rings)))
+            for _ in range(blocks)])
+        model.eval()
+        x = torch.randn(1, tokens, dim)
     return record_attention(model, x, tokens=[f"t{i}" for i in range(tokens)],
                             meta={"model": f"holographic attention, rings {list(rings)}, "
                                            f"random tokens (seed {seed})"})

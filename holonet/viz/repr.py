@@ -197,13 +197,15 @@ def _matplotlib_svg(tiling: Any, bulk_tiles: Sequence[int] = (),
     """The tiling drawn by :mod:`holonet.viz.disk`, as inline SVG text."""
     import io
 
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from holonet.viz.disk import draw_bulk, draw_tiling
     from holonet.viz.style import figure_style
 
     with figure_style():
-        fig, ax = plt.subplots(figsize=(size, size))
+        # a bare Figure, not pyplot: no window under a GUI backend, no inline display
+        fig = Figure(figsize=(size, size))
+        ax = fig.subplots()
         try:
             draw_tiling(tiling, ax=ax, linewidth=0.3)
             if len(bulk_tiles):
@@ -215,7 +217,7 @@ def _matplotlib_svg(tiling: Any, bulk_tiles: Sequence[int] = (),
             buf = io.StringIO()
             fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
         finally:
-            plt.close(fig)
+            fig.clear()
     text = buf.getvalue()
     return text[text.index("<svg"):]
 
