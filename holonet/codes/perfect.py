@@ -157,13 +157,26 @@ def is_perfect(tensor: Any, tol: float = 1e-10) -> bool:
     Checks ``M^† M = (tr/d_A) 1`` for the map ``M: A -> B`` of every subset
     ``A`` of at most half the legs (dense; meant for single tensors).
 
+    A tensor with a NaN or infinite entry is not perfect (``False``); something
+    that is not a numeric array (a string, ``None``) is a ``TypeError``.
+
     Examples
     --------
     >>> import numpy as np
     >>> is_perfect(np.ones((2, 2, 2, 2)) / 4)
     False
+    >>> is_perfect(np.full((2, 2, 2, 2), np.nan))
+    False
     """
-    arr = np.asarray(getattr(tensor, "data", tensor))
+    from holonet._options import check_float, check_numeric, nonfinite
+
+    arr = check_numeric("tensor", getattr(tensor, "data", tensor))
+    tol = check_float("tol", tol, minimum=0.0)
+    if arr.ndim < 2:
+        raise ValueError(f"a perfect tensor needs at least 2 legs; got an array of shape "
+                         f"{arr.shape}")
+    if nonfinite(arr):
+        return False
     nd = arr.ndim
     for size in range(1, nd // 2 + 1):
         for A in itertools.combinations(range(nd), size):
@@ -172,6 +185,8 @@ def is_perfect(tensor: Any, tol: float = 1e-10) -> bool:
             M = np.transpose(arr, B + A).reshape(-1, dA)
             G = M.conj().T @ M
             scale = np.trace(G).real / dA
-            if scale <= 0 or np.abs(G - scale * np.eye(dA)).max() > tol * max(scale, 1e-300):
+            # written so that NaN (overflow) fails: every comparison must hold
+            if not (scale > 0 and np.abs(G - scale * np.eye(dA)).max()
+                    <= tol * max(scale, 1e-300)):
                 return False
     return True

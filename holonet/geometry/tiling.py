@@ -457,7 +457,9 @@ class HyperbolicTiling:
         from scipy.sparse.csgraph import shortest_path
 
         from holonet._errors import VerificationError
+        from holonet._options import check_float
 
+        tol = check_float("tol", tol, minimum=0.0)
         nb, ne = self.neighbor_array, self.neighbor_edge_array
         p_of = self.n_edges_array.astype(np.int64)
         valid = np.arange(nb.shape[1])[None, :] < p_of[:, None]
@@ -517,8 +519,8 @@ class HyperbolicTiling:
         ref = np.empty(nv, complex)
         ref[ids] = pos
         err = np.abs(pos - ref[ids])
-        if err.size and err.max() > tol:
-            i = int(np.argmax(err))
+        if err.size and not err.max() <= tol:  # NaN coordinates fail too
+            i = int(np.argmax(np.where(np.isnan(err), np.inf, err)))
             raise VerificationError(f"vertex {ids[i]}: corner positions differ by "
                                     f"{err[i]:.2e} > tol {tol:g}")
         # boundary: consecutive boundary edges share a vertex

@@ -136,8 +136,8 @@ def _gram_deviation(V: np.ndarray, up_to_scale: bool) -> tuple[float, float]:
     G = V.conj().T @ V
     d = G.shape[0]
     c = float(np.real(np.trace(G))) / d if up_to_scale else 1.0
-    if up_to_scale and c <= 0:
-        return float("inf"), c
+    if up_to_scale and not c > 0:  # also NaN
+        return float("inf") if c == c else float("nan"), c
     return float(np.max(np.abs(G - c * np.eye(d)))) / (c if up_to_scale else 1.0), c
 
 
@@ -147,15 +147,26 @@ def is_perfect_array(array: Any, tol: float = 1e-10) -> tuple[bool, float, tuple
     It suffices to check the splits with ``|A| = floor(m / 2)`` (a sub-block of
     an isometry's inputs is again an isometry into the rest).
 
-    Returns ``(ok, worst deviation, worst input axes)``.
+    Returns ``(ok, worst deviation, worst input axes)``. A tensor with a NaN or
+    infinite entry is not perfect: ``(False, nan, ())``.
 
     Examples
     --------
     >>> bell = np.eye(2) / np.sqrt(2)
     >>> is_perfect_array(bell)[0]
     True
+    >>> is_perfect_array(np.full((2, 2), np.nan))
+    (False, nan, ())
     """
-    a = _to_np(array)
+    from holonet._options import check_float, check_numeric, nonfinite
+
+    a = check_numeric("array", array)
+    tol = check_float("tol", tol, minimum=0.0)
+    if a.ndim < 2:
+        raise ValueError(f"a perfect tensor needs at least 2 legs; got an array of shape "
+                         f"{a.shape}")
+    if nonfinite(a):
+        return False, float("nan"), ()
     m = a.ndim
     worst = 0.0
     worst_axes: tuple[int, ...] = ()
@@ -164,9 +175,11 @@ def is_perfect_array(array: Any, tol: float = 1e-10) -> tuple[bool, float, tuple
         V = np.transpose(a, outs + list(ins)).reshape(
             int(np.prod([a.shape[i] for i in outs], dtype=np.int64)), -1)
         dev, _ = _gram_deviation(V, up_to_scale=True)
-        if dev > worst:
+        if not dev <= worst:  # larger, or NaN/inf (overflow): keep the worst, stop on NaN
             worst, worst_axes = dev, tuple(ins)
-    return worst <= tol, worst, worst_axes
+            if dev != dev:
+                break
+    return bool(worst <= tol), worst, worst_axes
 
 
 def _inputs_for(rule: TensorInputs | None, tensor: Any, tags: set[str]) -> Sequence[str] | None:
@@ -192,6 +205,9 @@ def _resolve(obj: Any, inputs: Sequence[str] | Sequence[int] | None,
              outputs: Sequence[str] | Sequence[int] | None) -> tuple[Any, Any, Any, str]:
     """Accept arrays, quimb tensors/networks, (array, legs) lists and codes."""
     label = type(obj).__name__
+    if isinstance(obj, str | bytes) or obj is None or np.isscalar(obj):
+        raise TypeError(f"network_or_array must be an array, a tensor network, a list of "
+                        f"(array, legs) pairs or a code; got {label} {obj!r:.40}")
     if hasattr(obj, "to_tensor_network") and hasattr(obj, "bulk_legs"):
         net = obj.to_tensor_network()
         if inputs is None:
@@ -207,10 +223,12 @@ def _resolve(obj: Any, inputs: Sequence[str] | Sequence[int] | None,
                 raise ValueError(f"an array with {ndim} axes needs inputs= (axis indices); "
                                  "a 2-d array is read as (outputs, inputs)")
             inputs = [1]
+        from holonet._options import check_indices
+
         legs = tuple(f"a{i}" for i in range(ndim))
-        ins = [legs[int(i)] for i in inputs]  # type: ignore[arg-type]
-        outs = ([legs[int(i)] for i in outputs] if outputs is not None  # type: ignore[arg-type]
-                else [x for x in legs if x not in ins])
+        ins = [legs[i] for i in check_indices("inputs (axes of the array)", inputs, ndim)]
+        outs = ([legs[i] for i in check_indices("outputs (axes of the array)", outputs, ndim)]
+                if outputs is not None else [x for x in legs if x not in ins])
         return [(a, legs)], ins, outs, "array"
     return obj, inputs, outputs, label
 
@@ -279,10 +297,23 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
         outputs = outs_ if outputs is None else outputs
         tensor_inputs = rule if tensor_inputs is None else tensor_inputs
         network_or_array = net_
+    from holonet._options import check_float, nonfinite
+
+    tol = check_float("tol", tol, minimum=0.0)
     net, ins, outs, label = _resolve(network_or_array, inputs, outputs)
     pairs, tags = _pairs_and_tags(net)
     if not pairs:
         raise ValueError("cannot check an empty network")
+    names = _tensor_names(tags)
+    corrupt: list[str] = []
+    for i, ((a, legs), ts, name) in enumerate(zip(pairs, tags, names, strict=True)):
+        arr = _numeric(a, i)
+        if arr.ndim != len(legs):
+            raise ValueError(f"{_describe(name, ts)} has {arr.ndim} axes but {len(legs)} leg "
+                             f"names {tuple(legs)!r}")
+        bad = nonfinite(arr)
+        if bad:
+            corrupt.append(f"{_describe(name, ts)} has {bad}")
     counts = Counter(leg for _, legs in pairs for leg in legs)
     open_legs = [leg for _, legs in pairs for leg in legs if counts[leg] == 1]
     if ins is None:
@@ -324,6 +355,9 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
     dense_dev: float | None = None
     seq = None
     fits = 2 * log_in <= np.log2(dense_limit)
+    if corrupt:  # nothing computed from NaN/inf data means anything: fail and name them
+        return _corrupt_report(corrupt, title or f"isometry of {label} ({len(ins)} input legs "
+                               f"-> {len(outs_l)} output legs)", len(ins), len(outs_l), tol)
     if method == "auto":
         if fits:
             method = "contraction"
@@ -340,7 +374,7 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
         if log_in + log_out <= np.log2(dense_limit):
             V = _to_np(contract(list(pairs), outs_l + ins, optimize=optimize)).reshape(-1, d_in)
             dense_dev = float(np.max(np.abs(V.conj().T @ V - G)))
-            if dense_dev > max(tol, 1e-12) * max(1.0, abs(c)):
+            if not dense_dev <= max(tol, 1e-12) * max(1.0, abs(c)):
                 failures.append(f"contraction and dense V disagree on V†V by {dense_dev:.1e}")
     elif method == "sequential":
         if seq is None:
@@ -373,7 +407,8 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
                 + cp(2, False, "a", "p") + cp(3, True, "b", "p"), [], optimize=optimize))))
             c = t1 / d_in if up_to_scale else 1.0
             fro2 = t2 - 2 * c * t1 + c * c * d_in
-            dev = float(np.sqrt(max(fro2, 0.0) / d_in)) / (abs(c) if c else 1.0)
+            fro2 = fro2 if not fro2 < 0 else 0.0  # rounding below 0; NaN stays NaN
+            dev = float(np.sqrt(fro2 / d_in)) / (abs(c) if c else 1.0)
             eff = max(tol, 1e-7)
             notes.append(f"V†V ({d_in} x {d_in}) too large; ||V†V - c1||_F / sqrt(d) from trace "
                          f"moments (resolution ~{eff:.0e})")
@@ -385,15 +420,15 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
 
     deviation_ok = dev <= tol
     what = "V†V - c1" if up_to_scale else "V†V - 1"
-    if not deviation_ok and np.isfinite(dev):
+    if not deviation_ok and (np.isfinite(dev) or not failures):
         norm = {"contraction": "_max", "moments": "_F/sqrt(d)",
                 "sequential": " (per-tensor composition)"}[method]
         failures.insert(0, f"isometry violated for the network ({len(ins)} inputs -> "
-                           f"{len(outs_l)} outputs): ||{what}||{norm} = {dev:.1e} > tol "
-                           f"{tol:.0e}")
+                           f"{len(outs_l)} outputs): ||{what}||{norm} = {dev:.1e} "
+                           + (f"> tol {tol:.0e}" if np.isfinite(dev) else
+                              "is not finite (overflow in the contraction)"))
 
     # localise: per-tensor checks
-    names = _tensor_names(tags)
     tensor_failures: list[str] = []
     checked = 0
     for (a, legs), ts, name in zip(pairs, tags, names, strict=True):
@@ -402,7 +437,7 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
             checked += 1
             V = _matrix(a, legs, list(t_ins))
             tdev, _ = _gram_deviation(V, up_to_scale)
-            if tdev > tol:
+            if not tdev <= tol:
                 tensor_failures.append(
                     f"isometry violated at {_describe(name, ts)} with inputs "
                     f"{list(t_ins)}: ||{what}|| = {tdev:.1e} > tol {tol:.0e}")
@@ -430,6 +465,26 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
     rep.numbers = {"deviation": dev, "method": method, "dense_deviation": dense_dev,
                    "scale": c, "n_inputs": len(ins), "n_outputs": len(outs_l),
                    "tensors_checked": checked, "tol": tol}
+    return rep
+
+
+def _numeric(a: Any, i: int) -> np.ndarray:
+    from holonet._options import check_numeric
+
+    return np.asarray(check_numeric(f"tensor {i} of the network", a))
+
+
+def _corrupt_report(corrupt: list[str], title: str, n_in: int, n_out: int, tol: float
+                    ) -> IsometryReport:
+    """The report for a network with NaN/inf entries: failed, naming every such tensor."""
+    failures = [f"non-finite data: {msg}" for msg in corrupt]
+    rep = IsometryReport(title=title, ok=False, failures=failures,
+                         notes=["V†V not computed: the network holds NaN or infinite entries"],
+                         deviation=float("nan"), method="not run", n_inputs=n_in,
+                         n_outputs=n_out, tensor_failures=list(failures))
+    rep.numbers = {"deviation": float("nan"), "method": "not run", "n_inputs": n_in,
+                   "n_outputs": n_out, "tensors_checked": 0, "tol": tol,
+                   "non_finite_tensors": len(corrupt)}
     return rep
 
 

@@ -305,7 +305,7 @@ def erasure_threshold(family: Sequence[Any] | Mapping[str, Any],
         if thr is None:
             failures.append(f"no crossing found in p = {p_arr.min():.3f}..{p_arr.max():.3f}; "
                             f"expected one within {p0} ± {tol}")
-        elif abs(thr - p0) > tol:
+        elif not abs(thr - p0) <= tol:
             failures.append(f"threshold estimate {thr:.3f} ± {thr_err:.3f} outside the "
                             f"expected {p0} ± {tol}")
     rep = ThresholdReport(
