@@ -142,7 +142,7 @@ def _gram_deviation(V: np.ndarray, up_to_scale: bool) -> tuple[float, float]:
 
 
 def is_perfect_array(array: Any, tol: float = 1e-10) -> tuple[bool, float, tuple[int, ...]]:
-    """Whether a tensor is perfect: every split A|B with |A| <= |B| is isometric up to scale.
+    """Whether a tensor is perfect: every split ``A|B`` with ``|A| <= |B|`` is isometric up to scale.
 
     It suffices to check the splits with ``|A| = floor(m / 2)`` (a sub-block of
     an isometry's inputs is again an isometry into the rest).

@@ -107,7 +107,7 @@ def verify_wedge(quick: bool = False) -> Any:
 @register_figure("verify_rt", "Ryu–Takayanagi: stabilizer entropy vs minimal cut over every "
                  "contiguous interval (pentagon code, bulk mixed and product; hexagon state)")
 def verify_rt(quick: bool = False) -> Any:
-    """S(A) and the minimal cut against |A| for every contiguous interval."""
+    """S(A) and the minimal cut against ``|A|`` for every contiguous interval."""
     import matplotlib.pyplot as plt
 
     from holonet.codes import happy_code
