@@ -4,6 +4,9 @@
   with 0-60% of them masked; holographic vs standard encoder at equal parameters.
 - ``zero-shot`` (:mod:`.zero_shot`): HSA injected into all-MiniLM-L6-v2.
 - ``scratch`` (:mod:`.scratch`): HSA vs flat attention trained from scratch.
+- ``listops`` (:mod:`.listops`): Long Range Arena ListOps, HSA vs softmax, compiled
+  FlexAttention and H-Transformer-1D at an equal CPU budget (writes
+  ``<out>/nn_data/listops.json``; extra options ``budget``, ``models``).
 
 Each ``run_<name>(quick, seed, progress)`` returns a JSON-serialisable dict;
 :func:`run` also writes ``<out>/nn_data/nn_<name>.json`` (atomically) and the figure
@@ -35,7 +38,8 @@ def run_experiment(name: str, *, quick: bool = True, seed: int = 0,
 
     module, func = {"erasure": ("erasure", "run_erasure"),
                     "zero-shot": ("zero_shot", "run_zero_shot"),
-                    "scratch": ("scratch", "run_scratch")}[name]
+                    "scratch": ("scratch", "run_scratch"),
+                    "listops": ("listops", "run_listops_quick")}[name]
     fn = getattr(importlib.import_module(f"holonet.nn.experiments.{module}"), func)
     return dict(fn(quick=quick, seed=seed, progress=progress))
 
@@ -45,9 +49,19 @@ def figure_name(name: str) -> str:
 
 
 def run(name: str, *, quick: bool = False, seed: int = 0, out: str | Path = "figures",
-        progress: bool = True) -> dict[str, Any]:
-    """Run experiment ``name``; write ``<out>/nn_data/nn_<name>.json`` and the figure files."""
+        progress: bool = True, **options: Any) -> dict[str, Any]:
+    """Run experiment ``name``; write ``<out>/nn_data/nn_<name>.json`` and the figure files.
+
+    ``options`` go to experiments that take more (``listops``: ``budget``, ``models``).
+    """
     import importlib
+
+    if name == "listops":
+        from holonet.nn.experiments.listops import run_listops_to_files
+
+        return run_listops_to_files(out, quick=quick, seed=seed, progress=progress, **options)
+    if options:
+        raise ValueError(f"experiment {name!r} takes no options {sorted(options)}")
 
     from holonet.viz.figures import render
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from holonet.viz.figures import register_figure
 
-__all__ = ["RESULTS", "nn_erasure", "nn_scratch", "nn_zero_shot"]
+__all__ = ["RESULTS", "nn_erasure", "nn_listops", "nn_scratch", "nn_zero_shot"]
 
 #: Results handed over by :func:`holonet.nn.experiments.run` (drawn instead of a re-run).
 RESULTS: dict[str, dict[str, Any]] = {}
@@ -139,4 +139,78 @@ def nn_scratch(quick: bool = True) -> Any:
     fig.suptitle(f"{t['sentences']} sentences x {t['sentence_len']} tokens, "
                  f"{next(iter(d['models'].values()))['params']:,} parameters each "
                  f"({_subtitle(d)})", fontsize=9)
+    return fig
+
+
+def _load_listops() -> dict[str, Any]:
+    if "nn_listops" in RESULTS:
+        return RESULTS["nn_listops"]
+    for path in _candidates("nn_listops"):
+        data = path.with_name("listops.json")
+        if data.is_file():
+            return dict(json.loads(data.read_text()))
+    from holonet.nn.experiments.listops import run_listops
+
+    return run_listops(None, seed=0)
+
+
+@register_figure("nn_listops", "Long Range Arena ListOps: HSA vs flat softmax, compiled "
+                 "FlexAttention and H-Transformer-1D, equal CPU budget and parameters",
+                 needs=("torch",))
+def nn_listops(quick: bool = True) -> Any:
+    import matplotlib.pyplot as plt
+
+    from holonet.viz.style import PALETTE
+
+    d = _load_listops()
+    runs = {k: m for k, m in d["models"].items() if "skipped" not in m}
+    colors = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(d["models"])}
+    fig, axes = plt.subplots(2, 2, figsize=(8.6, 6.2))
+    ax = axes[0][0]
+    names = list(runs)
+    accs = [runs[k]["test_accuracy"] for k in names]
+    ax.bar(names, accs, color=[colors[k] for k in names])
+    for i, k in enumerate(names):
+        ax.text(i, accs[i], f"{accs[i]:.3f}\n{runs[k]['steps']} steps", ha="center",
+                va="bottom", fontsize=6.5)
+    refs = [(d["task"]["majority_baseline"], "majority class", PALETTE[6])]
+    refs += [(v, f"LRA {k} (published)", PALETTE[3 + i])
+             for i, (k, v) in enumerate(d.get("lra_reference", {}).items())]
+    for y, label, color in refs:
+        ax.axhline(y, ls="--", lw=0.8, color=color, label=f"{label}: {y:.3f}")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(0, max([0.55, *accs]) * 1.15)
+    ax.legend(fontsize=6, loc="upper right")
+    ax.tick_params(axis="x", labelsize=7)
+    for k, m in runs.items():
+        curve = m["val_curve"]
+        axes[0][1].plot([c for c, _ in curve], [a for _, a in curve], marker="o", ms=3,
+                        color=colors[k], label=k)
+        loss = m["loss_curve"]
+        axes[1][0].plot([c for c, _ in loss], [v for _, v in loss], color=colors[k], lw=1,
+                        label=k)
+    axes[0][1].set_xlabel("training CPU seconds")
+    axes[0][1].set_ylabel("validation accuracy")
+    axes[1][0].set_xlabel("training CPU seconds")
+    axes[1][0].set_ylabel("training loss")
+    for a in (axes[0][1], axes[1][0]):
+        a.legend(fontsize=6.5)
+    ax = axes[1][1]
+    per_step = [runs[k]["cpu_per_step_s"] for k in names]
+    ax.bar(names, per_step, color=[colors[k] for k in names])
+    for i, k in enumerate(names):
+        ax.text(i, per_step[i], f"{per_step[i]:.3g} s\n{runs[k]['peak_train_mib']:.0f} MiB",
+                ha="center", va="bottom", fontsize=6.5)
+    ax.set_ylabel("CPU seconds per training step")
+    ax.set_ylim(0, max(per_step, default=1.0) * 1.3)
+    ax.tick_params(axis="x", labelsize=7)
+    cfg = d["config"]
+    skipped = [k for k, m in d["models"].items() if "skipped" in m]
+    budget = (f"{cfg['budget_cpu_s']:g} CPU-s" if cfg.get("budget_cpu_s")
+              else f"{cfg['max_steps']} steps")
+    params = ", ".join(f"{k} {m['params']:,}" for k, m in runs.items())
+    fig.suptitle(f"ListOps, {cfg['min_length']}-{cfg['max_length']} tokens padded to "
+                 f"{cfg['seq_len']}; {budget} per model, batch {cfg['batch']}, "
+                 f"{cfg['threads']} thread ({_subtitle(d)})\nparameters: {params}"
+                 + (f"; not run: {', '.join(skipped)}" if skipped else ""), fontsize=8)
     return fig
