@@ -8,6 +8,7 @@ tensors with named legs and tags, exact, for small codes).
 
 from __future__ import annotations
 
+from holonet.codes.enumerator import network_weight_enumerator
 from holonet.codes.happy import VARIANTS, HaPPYCode, happy_code
 from holonet.codes.perfect import (
     PERFECT_TENSORS,
@@ -29,6 +30,7 @@ __all__ = [
     "STATE_STABILIZERS_6",
     "code_513",
     "is_perfect",
+    "network_weight_enumerator",
     "perfect_array",
     "perfect_stabilizers",
     "perfect_tensor",

@@ -86,11 +86,17 @@ __all__ = ["VARIANTS", "HaPPYCode", "happy_code"]
 VARIANTS: tuple[str, ...] = ("pentagon", "single", "pentagon-hexagon", "hexagon-state",
                              "zero-rate")
 
+#: Default tile limit of :func:`happy_code` (9 layers of {5,4}, 148,336 tiles, pass; building
+#: a code costs ~0.1 ms per tile, its stabilizer view far more); raise it with ``max_tiles=``.
+DEFAULT_CODE_MAX_TILES = 200_000
+
 _KINDS = {"pentagon": {"pentagon"}, "single": {"pentagon"}, "zero-rate": {"pentagon", "hexagon"},
           "pentagon-hexagon": {"pentagon", "hexagon"}, "hexagon-state": {"hexagon"}}
 
 
-def happy_code(layers: int, convention: str = "vertex", variant: str = "pentagon") -> HaPPYCode:
+def happy_code(layers: int, convention: str = "vertex", variant: str = "pentagon", *,
+               max_tiles: int = DEFAULT_CODE_MAX_TILES,
+               memory_limit: int | str | None = None) -> HaPPYCode:
     """Build a HaPPY code with ``layers`` rings of tiles (the centre tile is layer 1).
 
     Parameters
@@ -104,6 +110,13 @@ def happy_code(layers: int, convention: str = "vertex", variant: str = "pentagon
     variant
         One of ``"pentagon"``, ``"single"``, ``"pentagon-hexagon"``, ``"hexagon-state"``,
         ``"zero-rate"``.
+    max_tiles
+        Refuse (``ValueError`` with the predicted count, before building) a tiling
+        with more tiles.
+    memory_limit
+        Budget in bytes (or ``'8G'``) for the stabilizer view's GF(2) matrices,
+        checked before they are built (default
+        :func:`holonet.contract.default_memory_limit`, a quarter of the available RAM).
 
     Examples
     --------
@@ -116,19 +129,23 @@ def happy_code(layers: int, convention: str = "vertex", variant: str = "pentagon
     check_int("layers", layers, minimum=1)
     check_option("layer convention", convention, ("vertex", "edge"))
     check_option("HaPPY variant", variant, VARIANTS)
+    max_tiles = check_int("max_tiles", max_tiles, minimum=1)
     from holonet.geometry import HyperbolicTiling
+    from holonet.geometry.tiling import _check_layers
+
+    _check_layers(layers, max_tiles, f"HaPPY {variant!r}")  # before any per-layer list
 
     if variant == "pentagon-hexagon":
-        tiling = HyperbolicTiling.pentahexagonal(layers)
+        tiling = HyperbolicTiling.pentahexagonal(layers, max_tiles=max_tiles)
     elif variant == "zero-rate":
         from holonet.codes._zero_rate import zero_rate_tiling
 
-        tiling = zero_rate_tiling(layers)
+        tiling = zero_rate_tiling(layers, max_tiles=max_tiles)
     elif variant == "hexagon-state":
-        tiling = HyperbolicTiling(6, 4, layers, convention=convention)
+        tiling = HyperbolicTiling(6, 4, layers, convention=convention, max_tiles=max_tiles)
     else:
-        tiling = HyperbolicTiling(5, 4, layers, convention=convention)
-    return HaPPYCode.from_tiling(tiling, variant)
+        tiling = HyperbolicTiling(5, 4, layers, convention=convention, max_tiles=max_tiles)
+    return HaPPYCode(tiling, variant, memory_limit=memory_limit)
 
 
 class HaPPYCode:
@@ -157,8 +174,13 @@ class HaPPYCode:
     True
     """
 
-    def __init__(self, tiling: Any, variant: str) -> None:
+    def __init__(self, tiling: Any, variant: str, *,
+                 memory_limit: int | str | None = None) -> None:
         check_option("HaPPY variant", variant, VARIANTS)
+        from holonet.contract import _parse_bytes
+
+        #: budget (bytes) for the stabilizer view, None: default_memory_limit() when built
+        self.memory_limit = None if memory_limit is None else _parse_bytes(memory_limit)
         self.tiling = tiling
         self.variant = variant
         kinds = {t.kind for t in tiling.tiles}
@@ -211,8 +233,11 @@ class HaPPYCode:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_tiling(cls, tiling: Any, variant: str = "pentagon") -> HaPPYCode:
+    def from_tiling(cls, tiling: Any, variant: str = "pentagon", *,
+                    memory_limit: int | str | None = None) -> HaPPYCode:
         """Fill ``tiling`` with perfect tensors according to ``variant``.
+
+        ``memory_limit`` bounds the stabilizer view as in :func:`happy_code`.
 
         Examples
         --------
@@ -220,7 +245,7 @@ class HaPPYCode:
         >>> HaPPYCode.from_tiling(HyperbolicTiling(5, 4, 1), "pentagon").bulk_legs
         ['q0']
         """
-        return cls(tiling, variant)
+        return cls(tiling, variant, memory_limit=memory_limit)
 
     # ------------------------------------------------------------------ structure
     @property
@@ -293,9 +318,36 @@ class HaPPYCode:
     # ------------------------------------------------------------------ stabilizer view
     @functools.cached_property
     def _packed_choi(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, ...], int]:
+        self._guard_stabilizer_view()
         tensors = [(*self._tensor_stabilizers(t), self._legs[t]) for t in self._order]
         return _contract_packed(tensors, output=self.bulk_legs + self.boundary_legs,
                                 protect=self.k)
+
+    def stabilizer_view_bytes(self) -> int:
+        """Predicted bytes of the stabilizer view: packed Choi state plus the check matrices.
+
+        ``N = n + k`` legs give two ``N x N`` bit-packed tables (X and Z parts);
+        the :class:`~holonet.stabilizer.StabilizerCode` holds ``n + k`` unpacked rows
+        (stabilizers and logicals) of ``2n`` bytes.
+
+        Examples
+        --------
+        >>> happy_code(2).stabilizer_view_bytes()
+        2376
+        """
+        N = self.n + self.k
+        return int(2 * N * (-(-N // 64)) * 8 + 2 * self.n * (self.n + self.k))
+
+    def _guard_stabilizer_view(self) -> None:
+        from holonet._options import check_work
+        from holonet.contract import default_memory_limit
+
+        limit = self.memory_limit if self.memory_limit is not None else default_memory_limit()
+        need = self.stabilizer_view_bytes()
+        if need > limit:
+            check_work(f"the stabilizer view of this HaPPY code (n = {self.n:,}, "
+                       f"k = {self.k:,})", need, limit, unit="bytes",
+                       override="memory_limit= (happy_code/HaPPYCode) or HOLONET_MEMORY_LIMIT")
 
     @property
     def choi_state(self) -> ContractedState:
@@ -403,6 +455,58 @@ class HaPPYCode:
         25
         """
         return self.stabilizer_code.to_stim(kind)
+
+    def to_networkx(self) -> Any:
+        """The code as a ``networkx.Graph``: tiles, bonds, boundary and bulk legs.
+
+        Nodes ``"TILE{t}"`` (``kind="tile"``, with ``tile``, ``layer``,
+        ``tile_kind`` (``"pentagon"``/``"hexagon"``), ``legs`` as in
+        :meth:`tile_legs`, ``tags``, ``center``); one node per boundary leg named
+        by the leg (``kind="boundary"``, ``qubit`` = its index in the stabilizer
+        view, ``tile``) and per bulk leg (``kind="bulk"``, ``logical`` index,
+        ``tile``). Edges: ``kind="bond"`` between tiles, ``"boundary"`` /
+        ``"bulk"`` from a tile to its open legs; each has ``leg`` (the leg name)
+        and ``positions`` (``{tile: position of the leg in tile_legs(tile)}``).
+
+        Examples
+        --------
+        >>> g = happy_code(2).to_networkx()
+        >>> kinds = [d["kind"] for _, d in g.nodes(data=True)]
+        >>> kinds.count("tile"), kinds.count("boundary"), kinds.count("bulk")
+        (11, 25, 11)
+        >>> g.nodes["k3"]["qubit"], g.nodes["q0"]["tile"], g.edges["TILE0", "TILE1"]["kind"]
+        (3, 0, 'bond')
+        """
+        from holonet.codes._graph import happy_graph
+
+        return happy_graph(self)
+
+    def weight_enumerator(self, *, method: str = "network", optimize: Any = "auto",
+                          limit: float | None = None) -> Any:
+        """Shor–Laflamme enumerators ``(A, B)``, exactly, by contracting the Pauli network.
+
+        ``method="network"`` contracts the code's Pauli-indicator network with
+        boundary weights ``(1, z, z, z)`` in exact integer arithmetic (see
+        :func:`holonet.codes.enumerator.network_weight_enumerator`);
+        ``"gray"`` and ``"macwilliams"`` use the stabilizer view
+        (:meth:`holonet.stabilizer.StabilizerCode.weight_enumerator`).
+        ``limit`` (64-bit word operations) overrides the size guard.
+
+        Examples
+        --------
+        >>> A, B = happy_code(1).weight_enumerator()
+        >>> A.tolist(), B.tolist()
+        ([1, 0, 0, 0, 15, 0], [1, 0, 0, 30, 15, 18])
+        """
+        from holonet.codes.enumerator import network_weight_enumerator
+        from holonet.stabilizer.enumerator import DEFAULT_LIMIT
+
+        check_option("HaPPY weight enumerator method", method,
+                     ("network", "gray", "macwilliams"))
+        lim = DEFAULT_LIMIT if limit is None else limit
+        if method == "network":
+            return network_weight_enumerator(self, optimize=optimize, limit=lim)
+        return self.stabilizer_code.weight_enumerator(method=method, limit=lim)
 
     # ------------------------------------------------------------------ display
     def __repr__(self) -> str:

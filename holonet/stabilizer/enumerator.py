@@ -49,7 +49,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from holonet._errors import HolonetError
-from holonet._options import check_option
+from holonet._options import WorkTooLarge, check_option
 from holonet.stabilizer import gf2
 
 __all__ = [
@@ -77,7 +77,7 @@ DEFAULT_LIMIT = 2**31
 _GRAY_CHUNK_BITS = 22
 
 
-class EnumeratorTooExpensive(HolonetError, ValueError):
+class EnumeratorTooExpensive(WorkTooLarge):
     """An exact enumeration would exceed the stated work limit.
 
     The message gives the predicted work (64-bit word operations), the time it
