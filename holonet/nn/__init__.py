@@ -46,6 +46,7 @@ __all__ = [
     "MERAttention",
     "WedgeReadout",
     "attention_flops",
+    "auxiliary_loss",
     "inject_hsa",
     "record_attention",
 ]
@@ -60,11 +61,12 @@ _WHERE = {
     "inject_hsa": "holonet.nn.inject",
     "attention_flops": "holonet.nn.inject",
     "WedgeReadout": "holonet.nn.wedge",
+    "auxiliary_loss": "holonet.nn.holographic",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from holonet.nn.encoder import EncoderBlock, record_attention
-    from holonet.nn.holographic import HolographicAttention
+    from holonet.nn.holographic import HolographicAttention, auxiliary_loss
     from holonet.nn.hsa import HSAttention
     from holonet.nn.inject import attention_flops, inject_hsa
     from holonet.nn.kl import KLAttention

@@ -15,7 +15,8 @@ Examples
 --------
 >>> import torch
 >>> layer = MERAttention(8, 2, batch_first=True)
->>> out, w = layer(*(3 * [torch.randn(1, 6, 8)]))
+>>> x = torch.randn(1, 6, 8)
+>>> out, w = layer(x, x, x, need_weights=True)
 >>> tuple(out.shape), tuple(w.shape)
 ((1, 6, 8), (1, 6, 6))
 """
@@ -37,8 +38,10 @@ class MERAttention(HSAttention):
 
     Parameters
     ----------
-    embed_dim, num_heads, dropout, bias, batch_first, device, dtype
-        As in :class:`torch.nn.MultiheadAttention`.
+    embed_dim, num_heads, dropout, bias, add_bias_kv, add_zero_attn, kdim, vdim, \
+batch_first, device, dtype
+        As in :class:`torch.nn.MultiheadAttention` and :class:`~holonet.nn.HSAttention`
+        (``add_bias_kv``/``add_zero_attn`` are refused).
     kind
         ``'binary'`` or ``'ternary'`` MERA.
     radius
@@ -46,13 +49,19 @@ class MERAttention(HSAttention):
     include_self
         Whether a token keeps its own term.
 
+    Notes
+    -----
+    ``is_causal=True`` (or the causal ``attn_mask``) keeps, for query ``i``, only the
+    cone blocks lying entirely before ``i`` plus its own leaf window up to ``i``
+    (:func:`holonet.attention.mera.mera_attention` with ``causal=True``).
+
     Examples
     --------
     >>> import torch
     >>> _ = torch.manual_seed(0)
     >>> layer = MERAttention(8, 2, batch_first=True, kind="ternary", radius=0)
     >>> x = torch.randn(1, 9, 8)
-    >>> out, w = layer(x, x, x)
+    >>> out, w = layer(x, x, x, need_weights=True)
     >>> tuple(out.shape), tuple(w.shape)
     ((1, 9, 8), (1, 9, 9))
     >>> bool(torch.allclose(w.sum(-1), torch.ones(1, 9)))
@@ -60,26 +69,30 @@ class MERAttention(HSAttention):
     """
 
     def __init__(self, embed_dim: int, num_heads: int = 1, dropout: float = 0.0,
-                 bias: bool = True, batch_first: bool = False, device: Any = None,
-                 dtype: Any = None, *, kind: str = "binary", radius: int = 1,
-                 include_self: bool = True) -> None:
-        super().__init__(embed_dim, num_heads, dropout=dropout, bias=bias,
-                         batch_first=batch_first, device=device, dtype=dtype,
-                         include_self=include_self)
+                 bias: bool = True, add_bias_kv: bool = False, add_zero_attn: bool = False,
+                 kdim: int | None = None, vdim: int | None = None, batch_first: bool = False,
+                 device: Any = None, dtype: Any = None, *, kind: str = "binary",
+                 radius: int = 1, include_self: bool = True) -> None:
+        super().__init__(embed_dim, num_heads, dropout, bias, add_bias_kv, add_zero_attn,
+                         kdim, vdim, batch_first, device, dtype, include_self=include_self)
         self.kind = check_option("MERA kind", kind, ("binary", "ternary"))
         self.radius = check_int("radius", radius, minimum=0)
 
-    def _attend(self, q: Tensor, k: Tensor, v: Tensor, ignore: Tensor | None) -> Tensor:
+    def _attend(self, q: Tensor, k: Tensor, v: Tensor, ignore: Tensor | None, causal: bool,
+                scale: float) -> Tensor:
         from holonet.attention.mera import mera_attention
 
-        return mera_attention(q, k, v, self.kind, self.include_self,
-                              _expand_mask(ignore, q), radius=self.radius, scale=1.0)
+        extra = {"causal": True} if causal else {}
+        return mera_attention(q, k, v, self.kind, self.include_self, _expand_mask(ignore, q),
+                              radius=self.radius, scale=scale, **extra)
 
-    def _weights(self, q: Tensor, k: Tensor, ignore: Tensor | None) -> Tensor:
+    def _weights(self, q: Tensor, k: Tensor, ignore: Tensor | None, causal: bool,
+                 scale: float) -> Tensor:
         from holonet.attention.mera import mera_matrix
 
+        extra = {"causal": True} if causal else {}
         return mera_matrix(q, k, self.kind, self.include_self, _expand_mask(ignore, q),
-                           radius=self.radius, scale=1.0)
+                           radius=self.radius, scale=scale, **extra)
 
     def _describe(self, n: int) -> str:
         return f"MERA(kind={self.kind!r}, radius={self.radius}, n={n})"

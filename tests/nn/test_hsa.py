@@ -24,7 +24,8 @@ def test_flat_tree_matches_multihead_attention(batch_first: bool) -> None:
     kpm[2, 0] = True
     for avg in (True, False):
         a, wa = mha(q, k, v, key_padding_mask=kpm, average_attn_weights=avg)
-        b, wb = hsa(q, k, v, key_padding_mask=kpm, average_attn_weights=avg)
+        b, wb = hsa(q, k, v, key_padding_mask=kpm, average_attn_weights=avg,
+                    need_weights=True)
         assert (a - b).abs().max() < 1e-6
         assert (wa - wb).abs().max() < 1e-6
 
@@ -67,9 +68,9 @@ def test_weights_are_the_block_tied_hsa_matrix() -> None:
     tree = Tree.fixed_windows(12, [3, 2])
     layer = HSAttention(8, 2, batch_first=True, tree=tree)
     x = torch.randn(1, 12, 8)
-    out, w = layer(x, x, x, average_attn_weights=False)
+    out, w = layer(x, x, x, need_weights=True, average_attn_weights=False)
     q, k, v = layer.project(x, x, x)
-    ref = hsa_matrix(q, k, tree, scale=1.0)
+    ref = hsa_matrix(q, k, tree)
     assert torch.allclose(w, ref, atol=1e-6)
     # the DP output equals the materialised matrix applied to the values
     dense = layer.out_proj((ref @ v).transpose(1, 2).reshape(1, 12, 8))
@@ -93,9 +94,9 @@ def test_bad_arguments_are_named() -> None:
     with pytest.raises(ValueError, match="5 leaves"):
         layer(x, x, x)
     with pytest.raises(ValueError, match="attn_mask"):
-        layer(x, x, x, attn_mask=torch.zeros(6, 6))
+        layer(x, x, x, attn_mask=torch.zeros(6, 6).fill_diagonal_(float("-inf")))
     with pytest.raises(TypeError, match="tree must be"):
-        HSAttention(8, 2, tree=3)(x, x, x)
+        HSAttention(8, 2, tree=3)
 
 
 def test_dropout_training_uses_weights_and_eval_is_deterministic() -> None:
@@ -115,3 +116,41 @@ def test_moves_with_to_and_dtype() -> None:
     layer = layer.to(torch.float64).to("cpu")
     out, _ = layer(*(3 * [torch.randn(1, 5, 8, dtype=torch.float64)]))
     assert out.dtype == torch.float64
+
+
+def test_separate_kdim_vdim_projections_match_multihead_attention() -> None:
+    mha = torch.nn.MultiheadAttention(8, 2, kdim=6, vdim=4, batch_first=True).eval()
+    layer = HSAttention.from_multihead_attention(mha).eval()
+    assert layer.in_proj_weight is None and layer.k_proj_weight.shape == (8, 6)
+    q, k, v = torch.randn(2, 5, 8), torch.randn(2, 5, 6), torch.randn(2, 5, 4)
+    a, wa = mha(q, k, v)
+    b, wb = layer(q, k, v, need_weights=True)
+    assert (a - b).abs().max() < 1e-6 and (wa - wb).abs().max() < 1e-6
+    with pytest.raises(ValueError, match="query's length"):
+        layer(q, k[:, :4], v[:, :4])
+
+
+def test_fused_projection_equals_separate_inputs() -> None:
+    layer = HSAttention(8, 2, batch_first=True, tree=lambda n: Tree.fixed_windows(n, [2, 3]))
+    x = torch.randn(2, 6, 8)
+    fused, _ = layer(x, x, x)                  # one (3E, E) matmul
+    split, _ = layer(x, x.clone(), x.clone())  # three matmuls
+    assert torch.allclose(fused, split, atol=1e-6)
+
+
+def test_tree_factory_is_called_once_per_length() -> None:
+    calls: list[int] = []
+
+    def factory(n: int) -> Tree:
+        calls.append(n)
+        return Tree.fixed_windows(n, [2, 2])
+
+    layer = HSAttention(8, 2, batch_first=True, tree=factory)
+    for n in (4, 4, 6, 4, 6):
+        x = torch.randn(1, n, 8)
+        layer(x, x, x)
+    assert calls == [4, 6]
+    layer.tree = lambda n: Tree.fixed_windows(n, [n])     # a new spec drops the cache
+    x = torch.randn(1, 4, 8)
+    assert torch.allclose(layer(x, x, x)[0], layer(x, x, x)[0])
+    assert layer._tree(4).is_flat()

@@ -15,6 +15,7 @@ from holonet.nn import (
     HSAttention,
     KLAttention,
     MERAttention,
+    auxiliary_loss,
     record_attention,
 )
 
@@ -23,7 +24,7 @@ E, N = 16, 12
 FACTORIES: dict[str, Callable[[], nn.Module]] = {
     "hsa": lambda: HSAttention(E, 2, batch_first=True,
                                tree=lambda n: Tree.fixed_windows(n, [3, 2])),
-    "holographic": lambda: HolographicAttention(E, 2, (1, 4), n_memory=1),
+    "holographic": lambda: HolographicAttention(E, 2, ring_sizes=(1, 4), n_memory=1),
     "mera": lambda: MERAttention(E, 2, batch_first=True, kind="binary"),
     "kl": lambda: KLAttention(E, 2, belief_dim=4, batch_first=True),
 }
@@ -69,7 +70,7 @@ def _orthogonal_weights(module: nn.Module) -> list[tuple[str, torch.Tensor]]:
 
 
 def test_isometric_encoders_stay_isometric_after_training() -> None:
-    layer = HolographicAttention(E, 2, (1, 4, 8))
+    layer = HolographicAttention(E, 2, ring_sizes=(1, 4, 8))
     opt = torch.optim.Adam(layer.parameters(), lr=5e-2)
     for _ in range(25):
         x = torch.randn(4, N, E)
@@ -89,21 +90,21 @@ def test_isometric_encoders_stay_isometric_after_training() -> None:
 
 def test_holographic_flags_are_single_ablations() -> None:
     x = torch.randn(2, N, E)
-    base = HolographicAttention(E, 2, (1, 4, 8), n_memory=2)
+    base = HolographicAttention(E, 2, ring_sizes=(1, 4, 8), n_memory=2)
     n_base = sum(p.numel() for p in base.parameters())
     for flag in ("bidirectional", "isometric", "gating", "sparse", "rings"):
-        layer = HolographicAttention(E, 2, (1, 4, 8), n_memory=2, **{flag: False})
+        layer = HolographicAttention(E, 2, ring_sizes=(1, 4, 8), n_memory=2, **{flag: False})
         assert layer.flags[flag] is False
         out, _ = layer(x)
         assert out.shape == x.shape and torch.isfinite(out).all()
     assert sum(p.numel() for p in HolographicAttention(
-        E, 2, (1, 4, 8), n_memory=2, gating=False).parameters()) < n_base
-    off = HolographicAttention(E, 2, (1, 4), routing_iters=0, n_memory=0)
+        E, 2, ring_sizes=(1, 4, 8), n_memory=2, gating=False).parameters()) < n_base
+    off = HolographicAttention(E, 2, ring_sizes=(1, 4), routing_iters=0, n_memory=0)
     assert not off.flags["routing"] and not off.flags["memory"]
 
 
 def test_holographic_masked_tokens_are_never_read() -> None:
-    layer = HolographicAttention(E, 2, (1, 4, 8), n_memory=1).eval()
+    layer = HolographicAttention(E, 2, ring_sizes=(1, 4, 8), n_memory=1).eval()
     x = torch.randn(1, N, E)
     mask = torch.zeros(1, N, dtype=torch.bool)
     mask[0, 3:7] = True
@@ -118,7 +119,7 @@ def test_holographic_masked_tokens_are_never_read() -> None:
 
 
 def test_holographic_memory_carries_across_segments() -> None:
-    layer = HolographicAttention(E, 2, (1, 4), n_memory=2).eval()
+    layer = HolographicAttention(E, 2, ring_sizes=(1, 4), n_memory=2).eval()
     s1, s2 = torch.randn(2, 1, N, E).unbind(0)
     outs = layer.forward_segments([s1, s2])
     alone, _ = layer(s2)
@@ -133,7 +134,7 @@ def test_holographic_from_tiling_uses_the_bonds() -> None:
     layer = HolographicAttention.from_tiling(tiling, E, 2)
     assert layer.ring_sizes == list(tiling.layer_sizes)
     assert layer.n_legs == tiling.n_boundary
-    adj = layer.adj0
+    adj = layer.adjacency(0)
     assert adj.shape == (1, tiling.layer_sizes[1]) and bool(adj.all())
     out, _ = layer(torch.randn(1, tiling.n_boundary, E))
     assert out.shape == (1, tiling.n_boundary, E)
@@ -181,7 +182,7 @@ def test_kl_attention_is_gauge_covariant() -> None:
     """Rotating every token's belief and frame by the same g leaves the weights unchanged."""
     layer = KLAttention(E, 1, belief_dim=3, batch_first=True)
     x = torch.randn(1, 5, E)
-    _, w = layer(x)
+    _, w = layer(x, need_weights=True)
     mu, cov, frames = layer.beliefs(x)
     g = torch.linalg.qr(torch.randn(3, 3))[0]
     from holonet.attention.kl import gaussian_kl_matrix
@@ -203,9 +204,9 @@ def test_mera_attention_module_matches_the_operator() -> None:
 
     layer = MERAttention(8, 2, batch_first=True, kind="ternary")
     x = torch.randn(1, 9, 8)
-    out, w = layer(x, x, x, average_attn_weights=False)
+    out, w = layer(x, x, x, need_weights=True, average_attn_weights=False)
     q, k, v = layer.project(x, x, x)
-    ref = mera_matrix(q, k, "ternary", scale=1.0)
+    ref = mera_matrix(q, k, "ternary")
     assert torch.allclose(w, ref, atol=1e-6)
     dense = layer.out_proj((ref @ v).transpose(1, 2).reshape(1, 9, 8))
     assert torch.allclose(out, dense, atol=1e-5)
@@ -216,3 +217,99 @@ def test_mera_attention_module_matches_the_operator() -> None:
     plain = HSAttention(8, 2, batch_first=True, tree=tree)
     plain.load_state_dict(layer.state_dict())
     assert torch.allclose(hsa0(x, x, x)[0], plain(x, x, x)[0], atol=1e-5)
+
+
+# ---------------------------------------------------------------------- the seed's loop
+def _two_core_layer(**kw: object) -> HolographicAttention:
+    """Core of 2 tiles, ring of 4; core tile j owns ring tiles 2j, 2j+1, which own 2 legs each."""
+    adj0 = torch.tensor([[1, 1, 0, 0], [0, 0, 1, 1]], dtype=torch.bool)
+    legs = torch.zeros(4, 8, dtype=torch.bool)
+    for j in range(4):
+        legs[j, 2 * j:2 * j + 2] = True
+    return HolographicAttention(E, 2, ring_sizes=(2, 4), ring_adjacency=[adj0, legs], **kw)
+
+
+def test_holographic_core_reads_each_context_through_its_wedge() -> None:
+    """query = core, keys = context at every layer, restricted to the core tile's wedge;
+    then each context queries the core (the seed's bidirectional loop)."""
+    layer = _two_core_layer()
+    assert [w.int().tolist() for w in layer.wedges(8)][0] == [[1] * 4 + [0] * 4,
+                                                              [0] * 4 + [1] * 4]
+    rec = record_attention(nn.Sequential(layer), torch.randn(1, 8, E))
+    tok = rec.tokens
+    assert tok[:2] == ["core0", "core1"] and tok[2:6] == [f"r1.{i}" for i in range(4)]
+    m = rec.maps[(0, 0)]
+    col = {t: i for i, t in enumerate(tok)}
+    # core0 reads ring tiles 0, 1 and tokens 0..3 only; core1 the others
+    assert m[col["core0"], [col["r1.2"], col["r1.3"]]].max() == 0
+    assert m[col["core0"], [col[f"t{i}"] for i in range(4, 8)]].max() == 0
+    assert m[col["core0"], [col["r1.0"], col["r1.1"]]].sum() > 0
+    assert m[col["core1"], [col[f"t{i}"] for i in range(4)]].max() == 0
+    # ring tiles query the core tile that reaches them
+    assert m[col["r1.0"], col["core0"]] > 0 and m[col["r1.0"], col["core1"]] == 0
+    assert m[col["r1.3"], col["core1"]] > 0 and m[col["r1.3"], col["core0"]] == 0
+
+
+def test_holographic_boundary_reads_the_core_only_when_bidirectional() -> None:
+    x = torch.randn(2, 8, E)
+    for bidi in (True, False):
+        layer = _two_core_layer(bidirectional=bidi, gating=False)
+        out, _ = layer(x)
+        out.pow(2).sum().backward()
+        g = layer.latents[0].grad
+        assert (g is not None and float(g.abs().sum()) > 0) is bidi
+        # the core always reads the boundary (query = core, keys = context)
+        assert layer.last_core is not None
+
+
+def test_auxiliary_loss_segments_are_ring1_wedges() -> None:
+    layer = _two_core_layer(error_correcting=True)
+    seg = layer.segment_masks(8)
+    assert seg.int().tolist() == [[1, 1, 0, 0, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0, 0, 0],
+                                  [0, 0, 0, 0, 1, 1, 0, 0], [0, 0, 0, 0, 0, 0, 1, 1]]
+    from holonet import geometry
+
+    tiled = HolographicAttention.from_tiling(geometry.HyperbolicTiling(5, 4, 3), E, 2)
+    n = tiled.n_legs
+    assert n is not None
+    seg = tiled.segment_masks(n)
+    assert seg.shape == (tiled.ring_sizes[1], n) and bool(seg.any(0).all())
+
+
+def test_auxiliary_loss_vanishes_when_one_segment_is_the_whole_boundary() -> None:
+    layer = HolographicAttention(E, 2, ring_sizes=(1, 4), segments=1)
+    assert float(layer.reconstruction_loss(torch.randn(3, N, E))) == 0.0
+    layer.segments = 3
+    assert float(layer.reconstruction_loss(torch.randn(3, N, E))) > 0.0
+
+
+def test_auxiliary_loss_is_differentiable() -> None:
+    torch.manual_seed(5)
+    layer = HolographicAttention(4, 1, ring_sizes=(1, 2), routing_iters=1,
+                                 dtype=torch.float64).eval()
+    x = torch.randn(2, 6, 4, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(layer.reconstruction_loss, (x,), atol=1e-6)
+
+
+def test_auxiliary_loss_is_computed_in_training_and_decreases_when_trained() -> None:
+    torch.manual_seed(6)
+    layer = HolographicAttention(E, 2, ring_sizes=(1, 4), error_correcting=True)
+    x = torch.randn(32, N, E)
+    layer.eval()
+    layer(x)
+    assert layer.last_aux_loss is None                 # eval: not computed
+    layer.train()
+    opt = torch.optim.Adam(layer.parameters(), lr=1e-2)
+    losses = []
+    for _ in range(40):
+        opt.zero_grad()
+        out, _ = layer(x)
+        aux = auxiliary_loss(nn.Sequential(layer))
+        assert aux is not None and aux.requires_grad
+        losses.append(float(aux))
+        aux.backward()
+        opt.step()
+    assert losses[-1] < 0.5 * losses[0], (losses[0], losses[-1])
+    # not by collapse: the core still varies across inputs
+    core = layer.last_core
+    assert core is not None and float(core.var(0).sum()) > 1e-6
