@@ -7,6 +7,8 @@
   erasure correctability, entropies and recoverability of logical qubits.
 - :mod:`holonet.stabilizer.enumerator`: Shor–Laflamme weight enumerators
   (Gray code, MacWilliams) and minimum-weight logicals (distance witnesses).
+- :mod:`holonet.stabilizer.io`: code files (plain text, QDistRnd's MTX) and stim
+  (tableaux in, memory-experiment circuits out).
 - :func:`contract_stabilizer_network`: contraction of stabilizer tensors by
   GF(2) elimination (the stabilizer view of holographic codes).
 """
@@ -22,6 +24,7 @@ from holonet.stabilizer.enumerator import (
     min_weight_logical,
     weight_enumerator,
 )
+from holonet.stabilizer.io import code_from_stim, load_code, memory_circuit, save_code
 from holonet.stabilizer.network import (
     ContractedState,
     ZeroNetwork,
@@ -43,14 +46,18 @@ __all__ = [
     "StabilizerCode",
     "WeightEnumerator",
     "ZeroNetwork",
+    "code_from_stim",
     "commutation_matrix",
     "contract_stabilizer_network",
     "gf2",
+    "load_code",
     "macwilliams_transform",
+    "memory_circuit",
     "min_weight_logical",
     "pauli_weight",
     "paulis_to_symplectic",
     "restrict",
+    "save_code",
     "split_choi_state",
     "symplectic_to_paulis",
     "weight_enumerator",

@@ -10,7 +10,9 @@ done by the bit-packed elimination in :mod:`holonet.stabilizer.gf2`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -80,6 +82,8 @@ class StabilizerCode:
                        else np.asarray(signs, np.uint8).reshape(-1).copy())
         if self._signs.shape[0] != H.shape[0]:
             raise ValueError(f"{self._signs.shape[0]} signs for {H.shape[0]} stabilizers")
+        #: free-text provenance (set by :meth:`load`, written by :meth:`save`)
+        self.source: str | None = None
         self._lx: np.ndarray | None = None
         self._lz: np.ndarray | None = None
         self._lsigns: tuple[np.ndarray, np.ndarray] | None = None
@@ -285,18 +289,18 @@ class StabilizerCode:
                                         "expected a symplectic pair basis")
 
     # ------------------------------------------------------------------ regions
-    def _region(self, region: Any) -> np.ndarray:
-        arr = np.asarray(region)
-        if arr.dtype == np.bool_:
-            if arr.shape != (self.n,):
-                raise ValueError(f"boolean region mask must have shape ({self.n},); "
-                                 f"got {arr.shape}")
-            return np.flatnonzero(arr)
-        idx = np.unique(arr.reshape(-1).astype(np.intp)) if arr.size else np.zeros(0, np.intp)
-        if idx.size and (idx[0] < 0 or idx[-1] >= self.n):
-            bad = idx[0] if idx[0] < 0 else idx[-1]
-            raise ValueError(f"qubit index {bad} out of range for n = {self.n}")
-        return idx
+    def _region(self, region: Any, what: str = "region") -> np.ndarray:
+        """Sorted unique qubit indices from indices or a boolean mask (validated)."""
+        from holonet._options import check_indices, check_mask
+
+        arr = region if isinstance(region, np.ndarray) else None
+        if arr is None and isinstance(region, list | tuple) and region and all(
+                isinstance(x, bool | np.bool_) for x in region):
+            arr = np.asarray(region, dtype=bool)
+        if arr is not None and arr.dtype == np.bool_:
+            return np.flatnonzero(check_mask(f"{what} (boolean mask)", arr, self.n))
+        return np.unique(check_indices(f"{what} (qubit indices)", region, self.n)
+                         ).astype(np.intp)
 
     def _complement(self, idx: np.ndarray) -> np.ndarray:
         mask = np.ones(self.n, bool)
@@ -372,7 +376,7 @@ class StabilizerCode:
         >>> code.is_correctable([0, 1]), code.is_correctable([0, 1, 2])
         (True, False)
         """
-        idx = self._region(erased)
+        idx = self._region(erased, "erased")
         comp = self._complement(idx)
         n_on_e = 2 * idx.size - gf2.rank(restrict(self._H, idx))
         s_on_e = self.r - gf2.rank(restrict(self._H, comp))
@@ -512,6 +516,86 @@ class StabilizerCode:
         ([1, 0, 0, 0, 15, 0], True)
         """
         return weight_enumerator(self, method=method, limit=limit, progress=progress)
+
+    # ------------------------------------------------------------------ files
+    def save(self, path: str | os.PathLike[str], *, format: str | None = None,
+             source: str | None = None) -> Path:
+        """Write the code atomically: plain text (signed Paulis) or QDistRnd's ``.mtx``.
+
+        See :func:`holonet.stabilizer.io.save_code` for both formats; the
+        format follows the suffix (``.mtx``) unless ``format=`` is given.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> code = StabilizerCode.from_pauli_strings(["XX", "-ZZ"])
+        >>> p = code.save(pathlib.Path(tempfile.mkdtemp()) / "bell.txt")
+        >>> StabilizerCode.load(p).stabilizer_strings()
+        ['+XX', '-ZZ']
+        """
+        from holonet.stabilizer.io import save_code
+
+        return save_code(self, path, format=format, source=source)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, format: str | None = None
+             ) -> StabilizerCode:
+        """Read a code saved by :meth:`save` (or a QDistRnd ``.mtx`` file).
+
+        Malformed files raise ``ValueError`` naming the file, the line and what
+        was expected; see :func:`holonet.stabilizer.io.load_code`.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> p = pathlib.Path(tempfile.mkdtemp()) / "five.mtx"
+        >>> _ = StabilizerCode.from_pauli_strings(["XZZXI", "IXZZX", "XIXZZ", "ZXIXZ"]).save(p)
+        >>> StabilizerCode.load(p).distance()
+        3
+        """
+        from holonet.stabilizer.io import load_code
+
+        code = load_code(path, format=format)
+        assert isinstance(code, StabilizerCode)
+        return code
+
+    @classmethod
+    def from_stim(cls, obj: Any, *, k: int = 0) -> StabilizerCode:
+        """Code from a ``stim.Tableau`` (a state, or an encoder with ``k`` logical inputs)
+        or a list of ``stim.PauliString``; see :func:`holonet.stabilizer.io.code_from_stim`.
+
+        Examples
+        --------
+        >>> import stim
+        >>> StabilizerCode.from_stim(stim.Tableau.from_named_gate("H")).stabilizer_strings()
+        ['+X']
+        """
+        from holonet.stabilizer.io import code_from_stim
+
+        code = code_from_stim(obj, k=k)
+        assert isinstance(code, StabilizerCode)
+        return code
+
+    def to_stim_circuit(self, *, noise: str = "depolarizing", p: float = 1e-3,
+                        rounds: int = 3, measure_p: float = 0.0, basis: str = "Z") -> Any:
+        """A ``stim.Circuit`` memory experiment with detectors and logical observables.
+
+        Encoding, ``rounds`` of ``DEPOLARIZE1(p)`` or ``HERALDED_ERASE(p)`` noise
+        followed by ``MPP`` of every stabilizer (one ``DETECTOR`` per generator
+        and round), then the logical readout (``OBSERVABLE_INCLUDE``); see
+        :func:`holonet.stabilizer.io.memory_circuit`.
+
+        Examples
+        --------
+        >>> code = StabilizerCode.from_pauli_strings(["XZZXI", "IXZZX", "XIXZZ", "ZXIXZ"])
+        >>> circuit = code.to_stim_circuit(noise="erasure", p=0.1, rounds=1)
+        >>> circuit.num_detectors   # 4 stabilizers + 5 erasure heralds
+        9
+        """
+        from holonet.stabilizer.io import memory_circuit
+
+        return memory_circuit(self, noise=noise, p=p, rounds=rounds, measure_p=measure_p,
+                              basis=basis)
 
     # ------------------------------------------------------------------ interop
     def to_stim(self, kind: str = "tableau") -> Any:
