@@ -30,6 +30,7 @@ import math
 import numbers
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from holonet._options import check_option
 
@@ -161,12 +162,12 @@ def figure_style(width: str | float | None = None, *, journal: str = "aps",
         if width is None:
             raise ValueError("figure_style: aspect or height needs a width "
                              "('column', 'page' or inches)")
-    rc = {} if width is None else {
+    rc: dict[str, Any] = {} if width is None else {
         "figure.figsize": figure_size(width, journal=journal, aspect=aspect, height=height)}
     if width is None:
         check_option("journal", journal, JOURNAL_WIDTHS)
     with matplotlib.style.context(str(STYLE_FILE), after_reset=bool(reset)), \
-            matplotlib.rc_context(rc):
+            matplotlib.rc_context(rc):  # type: ignore[arg-type]
         yield
 
 
