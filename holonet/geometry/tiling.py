@@ -20,9 +20,11 @@ Two layer conventions exist in the literature (see ``theory/tilings.md``):
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, overload
 
 import numpy as np
@@ -534,6 +536,48 @@ class HyperbolicTiling:
     def kinds(self) -> list[str]:
         """Kind of every tile (``'pentagon'``, ``'hexagon'``, ``'{p}-gon'``)."""
         return [_kind(int(n)) for n in self.n_edges_array]
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the tiling as versioned JSON (atomically; never pickled).
+
+        The file holds the parameters plus every tile's edges, neighbours,
+        centre and the boundary (schema in :mod:`holonet.geometry._tiling_io`),
+        so other tools can read it; :meth:`load` rebuilds and verifies it.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> t = HyperbolicTiling(5, 4, 2)
+        >>> p = t.save(pathlib.Path(tempfile.mkdtemp()) / "t.json")
+        >>> HyperbolicTiling.load(p).n_tiles
+        11
+        """
+        from holonet.geometry._tiling_io import save_tiling
+
+        return save_tiling(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, max_tiles: int | None = None,
+             tol: float = 1e-9) -> HyperbolicTiling:
+        """Read a tiling saved by :meth:`save`: rebuild it and check every stored array.
+
+        Raises ``ValueError`` naming the file and the first problem (invalid
+        JSON with its line, a missing key, or a neighbour table or centre that
+        differs from the rebuilt tiling by more than ``tol``). ``max_tiles``
+        overrides the size guard of the rebuild.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> d = pathlib.Path(tempfile.mkdtemp())
+        >>> HyperbolicTiling.load(HyperbolicTiling.pentahexagonal(2).save(d / "t.json")).symbol
+        '5.6.5.6'
+        """
+        from holonet.geometry._tiling_io import load_tiling
+
+        tiling = load_tiling(path, max_tiles=max_tiles, tol=tol)
+        assert isinstance(tiling, HyperbolicTiling)
+        return tiling
 
     def to_networkx(self) -> networkx.Graph:
         """The tile adjacency graph.
