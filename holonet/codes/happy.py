@@ -424,7 +424,9 @@ class HaPPYCode:
 
         Examples
         --------
-        >>> nodes = happy_code(1).to_tensornetwork()  # doctest: +SKIP
+        >>> nodes = happy_code(1).to_tensornetwork()
+        >>> len(nodes), nodes[0].name, sorted(e.name for e in nodes[0].get_all_dangling())[:2]
+        (1, 'TILE0', ['k0', 'k1'])
         """
         import tensornetwork as tnet
 

@@ -14,10 +14,13 @@ Every check returns a :class:`~holonet.verify.report.Report` (``.ok``,
 * :func:`erasure_threshold` — Monte-Carlo recovery curves and crossing points.
 * :func:`rt` — stabilizer entropy vs minimal cut (:func:`rt_sweep`).
 * :func:`verify_code` — all of the above for one code, as a list of reports.
+* :func:`stabilizer_consistency`, :func:`interval_recovery`, :func:`distance_check` —
+  the checks of a plain stabilizer code (no tensor network), e.g. one read from a file.
 """
 
 from __future__ import annotations
 
+from holonet.verify.codecheck import distance_check, interval_recovery, stabilizer_consistency
 from holonet.verify.erasure import (
     ErasureReport,
     ExhaustiveErasureReport,
@@ -64,15 +67,18 @@ __all__ = [
     "complementary_recovery_sweep",
     "crossing",
     "decode_erasures",
+    "distance_check",
     "entropies",
     "erasure",
     "erasure_exhaustive",
     "erasure_threshold",
+    "interval_recovery",
     "is_perfect_array",
     "isometry",
     "min_cuts",
     "raise_if_failed",
     "rt",
     "rt_sweep",
+    "stabilizer_consistency",
     "verify_code",
 ]

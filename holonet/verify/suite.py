@@ -34,23 +34,49 @@ def erasure_sample(code: Any, p: float = 0.25, shots: int = 2000, seed: int = 0)
     masks = rng.random((shots, view.n)) < p
     exact = decode_erasures(code, masks, "exact")
     failures: list[str] = []
-    rows = [["exact", f"{exact.mean():.3f}", f"{exact.all(axis=1).mean():.3f}",
-             f"{exact[:, 0].mean():.3f}" if view.k else "-"]]
+    rows = [["exact (cleaning lemma)", *_rate_cells(exact)]]
     if is_network_code(code) and view.k:
         greedy = decode_erasures(code, masks, "greedy")
         bad = np.argwhere(greedy & ~exact)
         for b, j in bad[:5]:
             failures.append(f"shot {b}: greedy recovers {view.labels[j]!r} but the exact "
                             f"criterion does not (erased {np.flatnonzero(masks[b]).tolist()})")
-        rows.append(["greedy", f"{greedy.mean():.3f}", f"{greedy.all(axis=1).mean():.3f}",
-                     f"{greedy[:, 0].mean():.3f}"])
-    rep = Report(title=f"erasure sample: {shots} shots at p = {p} on [[{view.n},{view.k}]]",
+        rows.append(["greedy wedge", *_rate_cells(greedy)])
+    checked = ("recovery rates of the exact decoder" + (
+        " and of the greedy wedge (greedy must never beat exact)" if len(rows) > 1 else ""))
+    rep = Report(title=f"erasure sample on [[{view.n},{view.k}]]: {shots} random erasures at "
+                 f"p = {p}, {checked}; rates ± 1 standard error",
                  ok=not failures, failures=failures,
                  notes=_fmt_table(["decoder", "per logical", "all logicals",
                                    f"logical {view.labels[0] if view.k else '-'}"], rows, ""))
+    per_shot = exact.mean(axis=1) if view.k else np.zeros(shots)
     rep.numbers = {"p": p, "shots": shots, "exact_per_logical": float(exact.mean()),
-                   "exact_all": float(exact.all(axis=1).mean()) if view.k else None}
+                   "exact_per_logical_stderr": _stderr_of_mean(per_shot),
+                   "exact_all": float(exact.all(axis=1).mean()) if view.k else None,
+                   "exact_all_stderr": _binomial_stderr(exact.all(axis=1)) if view.k else None}
     return rep
+
+
+def _stderr_of_mean(x: np.ndarray) -> float:
+    x = np.asarray(x, dtype=float)
+    return float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
+
+
+def _binomial_stderr(hits: np.ndarray) -> float:
+    m = float(np.mean(hits))
+    return float(np.sqrt(m * (1 - m) / max(1, np.size(hits))))
+
+
+def _rate_cells(rec: np.ndarray) -> list[str]:
+    """``rate ± stderr`` for: per logical (mean over shots of the recovered fraction),
+    all logicals at once, and logical 0."""
+    if rec.shape[1] == 0:
+        return ["-", "-", "-"]
+    per = rec.mean(axis=1)
+    cells = [f"{per.mean():.3f} ± {_stderr_of_mean(per):.3f}"]
+    for hits in (rec.all(axis=1), rec[:, 0]):
+        cells.append(f"{hits.mean():.3f} ± {_binomial_stderr(hits):.3f}")
+    return cells
 
 
 def verify_code(code: Any, *, isometry_check: bool = True, recovery: bool = True,
@@ -62,8 +88,12 @@ def verify_code(code: Any, *, isometry_check: bool = True, recovery: bool = True
     complementary recovery over every contiguous interval, a random erasure
     sample (exact and greedy decoders), and RT over every interval with the
     bulk maximally mixed (equality for the pentagon code and the hexagon state,
-    ``S(A) <= min cut`` otherwise) and in a product state (``<=``). For a plain
-    stabilizer code only the erasure sample applies.
+    ``S(A) <= min cut`` otherwise) and in a product state (``<=``). A plain
+    stabilizer code (e.g. one read from a file) has no tensor network, so
+    isometry, the greedy wedge and RT do not apply; it gets the checks of
+    :mod:`holonet.verify.codecheck` instead: stabilizer consistency, exact
+    recovery over contiguous qubit intervals, the erasure sample and the
+    distance with a verified witness (where affordable).
 
     Examples
     --------
@@ -83,8 +113,20 @@ def verify_code(code: Any, *, isometry_check: bool = True, recovery: bool = True
                               failures=[f"could not be verified: {exc}"]))
     if recovery and network and view.k:
         out.append(complementary_recovery_sweep(code))
+    if not network:
+        from holonet.verify.codecheck import (
+            distance_check,
+            interval_recovery,
+            stabilizer_consistency,
+        )
+
+        out.append(stabilizer_consistency(code))
+        if recovery and view.k:
+            out.append(interval_recovery(code, seed=seed))
     if view.k:
         out.append(erasure_sample(code, erasure_p, erasure_shots, seed))
+    if not network and view.k:
+        out.append(distance_check(code))
     if rt_check and network:
         variant = getattr(code, "variant", None)
         out.append(rt_sweep(code, "mixed", equality=variant in RT_EQUALITY_VARIANTS))

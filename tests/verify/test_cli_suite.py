@@ -57,7 +57,9 @@ def test_verify_code(kwargs, n_reports):
 
 def test_verify_code_plain_stabilizer_code(code_513):
     reps = verify_code(code_513, erasure_shots=100)
-    assert [r.title.split(":")[0] for r in reps] == ["erasure sample"]
+    assert [r.title.split(" of ")[0].split(" on ")[0] for r in reps] == [
+        "stabilizer consistency", "interval recovery", "erasure sample", "distance"]
+    assert reps.ok, reps.explain()
 
 
 def test_reports_render_html_and_json(code_513):
