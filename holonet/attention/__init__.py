@@ -13,7 +13,14 @@ from holonet.attention.holographic import (
     ring_routing,
     wedge_decoder,
 )
-from holonet.attention.hsa import dense_flops, hsa, hsa_dense, hsa_flops, hsa_matrix
+from holonet.attention.hsa import (
+    AttentionTooLarge,
+    dense_flops,
+    hsa,
+    hsa_dense,
+    hsa_flops,
+    hsa_matrix,
+)
 from holonet.attention.kl import (
     Condensation,
     KLMessages,
@@ -34,6 +41,7 @@ from holonet.attention.tree import Tree
 
 __all__ = [
     "AttentionRecord",
+    "AttentionTooLarge",
     "Condensation",
     "KLMessages",
     "Tree",

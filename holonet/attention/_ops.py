@@ -1,4 +1,10 @@
-"""Small backend-agnostic helpers shared by the attention operators (numpy/torch/cupy)."""
+"""Small backend-agnostic helpers shared by the attention operators (numpy/torch/cupy).
+
+Also the memory guard of the attention entry points (:func:`check_memory`,
+:class:`AttentionTooLarge`) and a thin array namespace (:func:`xp`) for the hot
+loops of the dynamic programmes, where autoray's per-call dispatch would cost
+more than the small kernels themselves.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,142 @@ from typing import Any
 import numpy as np
 
 from holonet.backend import asarray, do, get_backend
+from holonet.contract import ContractionTooLarge, _human, _parse_bytes, default_memory_limit
 
 NEG_INF = -math.inf
+
+#: Predicted working memory below which the default budget is not consulted.
+_ALWAYS_ALLOWED = 64 * 2**20
+
+
+class AttentionTooLarge(ContractionTooLarge):
+    """An attention entry point would need more memory than the budget allows.
+
+    Raised before anything large is allocated, with the predicted size and the
+    override (``memory_limit=`` or the environment variable
+    ``HOLONET_MEMORY_LIMIT``, shared with :func:`holonet.contract.contract`).
+    A ``ValueError``.
+
+    Examples
+    --------
+    >>> from holonet.attention import local_global_mask
+    >>> try:
+    ...     local_global_mask(10**6, 4)
+    ... except AttentionTooLarge as exc:
+    ...     print(str(exc)[:49])
+    local_global_mask needs about 931.3 GiB (1,000,00
+    """
+
+
+def check_memory(what: str, nbytes: int, memory_limit: int | str | None, hint: str = "") -> None:
+    """Refuse (raise :class:`AttentionTooLarge`) if ``nbytes`` exceeds the memory budget.
+
+    ``memory_limit``: bytes or a string such as ``'8G'``; ``None`` is
+    :func:`holonet.contract.default_memory_limit` (``HOLONET_MEMORY_LIMIT`` or a
+    quarter of the available RAM); predictions up to ``_ALWAYS_ALLOWED`` (64 MiB)
+    pass without consulting it.
+    """
+    if memory_limit is None and nbytes <= _ALWAYS_ALLOWED:
+        return  # no file read on the hot path of small calls (nor while compiling)
+    limit = default_memory_limit() if memory_limit is None else _parse_bytes(memory_limit)
+    if not nbytes <= limit:
+        raise AttentionTooLarge(
+            f"{what} needs about {_human(nbytes)} ({int(nbytes):,} bytes) > memory limit "
+            f"{_human(limit)}; {hint}pass memory_limit= (bytes or a string such as '64G') "
+            "or set HOLONET_MEMORY_LIMIT to override")
+
+
+def is_torch(x: Any) -> bool:
+    """Whether ``x`` is a torch tensor, without importing torch (also while compiling)."""
+    return type(x).__module__.split(".", 1)[0] == "torch"
+
+
+class _Numpy:
+    """The few array functions the dynamic programmes need, for numpy (and cupy)."""
+
+    def __init__(self, mod: Any) -> None:
+        self.mod = mod
+
+    def amax(self, x: Any, axis: int) -> Any:
+        return x.max(axis)
+
+    def exp_(self, x: Any) -> Any:
+        return self.mod.exp(x, out=x)
+
+    def log0(self, x: Any) -> Any:
+        """``log`` with ``-inf`` at zero and no warning."""
+        m = self.mod
+        return m.where(x > 0, m.log(m.maximum(x, 1e-300)), -np.inf).astype(x.dtype)
+
+    def where(self, c: Any, a: Any, b: Any) -> Any:
+        return self.mod.where(c, a, b)
+
+    def cat(self, xs: list[Any], axis: int) -> Any:
+        return self.mod.concatenate(xs, axis=axis)
+
+    def zeros(self, shape: tuple[int, ...], like: Any) -> Any:
+        return self.mod.zeros(shape, dtype=like.dtype)
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        return self.mod.maximum(a, b)
+
+    def isfinite(self, x: Any) -> Any:
+        return self.mod.isfinite(x)
+
+    def einsum(self, spec: str, *xs: Any) -> Any:
+        return self.mod.einsum(spec, *xs)
+
+    def to(self, x: Any, like: Any) -> Any:
+        return x.astype(like.dtype, copy=False)
+
+
+class _Torch:
+    def __init__(self, mod: Any) -> None:
+        self.mod = mod
+
+    def amax(self, x: Any, axis: int) -> Any:
+        return x.amax(axis)
+
+    def exp_(self, x: Any) -> Any:
+        return x.exp_()
+
+    def log0(self, x: Any) -> Any:
+        return self.mod.log(x)   # log(0) = -inf, no warning
+
+    def where(self, c: Any, a: Any, b: Any) -> Any:
+        return self.mod.where(c, a, b)
+
+    def cat(self, xs: list[Any], axis: int) -> Any:
+        return self.mod.cat(xs, dim=axis)
+
+    def zeros(self, shape: tuple[int, ...], like: Any) -> Any:
+        return self.mod.zeros(shape, dtype=like.dtype, device=like.device)
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        return self.mod.maximum(a, b)
+
+    def isfinite(self, x: Any) -> Any:
+        return self.mod.isfinite(x)
+
+    def einsum(self, spec: str, *xs: Any) -> Any:
+        return self.mod.einsum(spec, *xs)
+
+    def to(self, x: Any, like: Any) -> Any:
+        return x.to(like.dtype)
+
+
+def xp(x: Any) -> Any:
+    """The array namespace of ``x`` (numpy, torch or cupy) for the DP hot loops."""
+    name = get_backend(x)
+    if name == "torch":
+        import torch
+
+        return _Torch(torch)
+    if name == "cupy":  # pragma: no cover - needs a CUDA device
+        import cupy
+
+        return _Numpy(cupy)
+    return _Numpy(np)
 
 
 def zeros(shape: tuple[int, ...], like: Any) -> Any:

@@ -13,17 +13,38 @@ to softmax attention; its row gives every leaf of block ``B`` the weight
               {\sum_B |B|\, e^{q_i\cdot\bar k_B/\sqrt d} + [\text{self}]\, e^{q_i\cdot k_i/\sqrt d}}
 
 (theory/attention.md has the derivation). :func:`hsa` evaluates it by a
-bottom-up pass (node sizes, key sums, value sums) and a top-down pass over the
-levels (scores of each leaf against the siblings of its ancestors), stabilised
-by one log-sum-exp maximum per leaf: ``O(N·b·depth·d)`` time and ``O(N·(d + Σb))``
-memory. :func:`hsa_matrix`/:func:`hsa_dense` materialise the ``N×N`` matrix (tests).
+bottom-up pass (node sizes, mean keys, mean values) and one pass over the
+levels (scores of each leaf against the children of its ancestors), with one
+log-sum-exp per leaf: ``O(N·b·depth·d)`` time and ``O(N·(d + Σb))`` memory.
+:func:`hsa_matrix`/:func:`hsa_dense` materialise the ``N×N`` matrix (tests).
+
+**Causal HSA** (``causal=True``): query ``i`` keeps only the blocks lying
+*entirely in its past* (every leaf index ``< i``) and itself. Block-tied rows
+that put no weight on the future must give a block that straddles ``i`` zero
+weight, so this is the KL projection of causal softmax onto block-tied rows;
+the tied weight is again ``exp(q_i·k̄_B/√d)``. On a window tree blocks never
+straddle a query: ``i`` attends token by token to the earlier leaves of its own
+leaf window and to every earlier block, so every past token is seen, at some
+resolution. (For general trees, whose nodes need not be contiguous, see
+theory/attention.md §2.)
 
 **Key padding.** ``key_padding_mask`` (``(..., N)`` bool, ``True`` = padded, torch's
-convention) removes padded leaves as keys everywhere: they are left out of
-every block's size, mean key and mean value (a block with no valid leaf gets
-no weight), and they receive zero attention. Padded leaves still *query*.
-A query with no valid key at all (e.g. ``N = 1`` with ``include_self=False``)
-gets a zero output and a zero row.
+convention, broadcast against the batch shape) removes padded leaves as keys
+everywhere: they are left out of every block's size, mean key and mean value
+(a block with no valid leaf gets no weight), and they receive zero attention.
+Padded leaves still *query*. A query with no valid key at all (e.g. ``N = 1``
+with ``include_self=False``, or the first token under ``causal`` without
+``include_self``) gets a zero output and a zero row.
+
+**Backends and training.** numpy and cupy arrays run the DP through a thin
+array namespace (no torch import). torch tensors run it inside custom
+operators with a hand-written backward pass (flash-attention style: the
+forward saves ``q, k, v``, the output and one log-sum-exp per query; the
+backward recomputes node means and scores level by level), which
+``torch.compile`` treats as opaque kernels. float16/bfloat16 inputs (also under
+``torch.autocast``) are computed in float32 and returned in their own dtype.
+The structural constants of a tree are built once per (tree, device, dtype)
+and kept in byte-bounded caches.
 
 Examples
 --------
@@ -39,33 +60,24 @@ True
 >>> a = hsa_matrix(q, k, tree)
 >>> bool(np.allclose(a.sum(-1), 1.0))
 True
+>>> bool(np.allclose(hsa(q, k, v, tree, causal=True), hsa_dense(q, k, v, tree, causal=True)))
+True
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from typing import Any
 
 import numpy as np
 
-from holonet.attention import _ops
+from holonet.attention import _general, _ops, _window
+from holonet.attention._ops import AttentionTooLarge, check_memory
 from holonet.attention.tree import Tree
 from holonet.backend import do, get_backend
+from holonet.contract import _parse_bytes
 
-__all__ = ["dense_flops", "hsa", "hsa_dense", "hsa_flops", "hsa_matrix"]
-
-#: Backends on which the window DP scores each level separately (grouped by ancestor,
-#: no copy of the keys) instead of one matmul against a copied per-window key set:
-#: measured faster for torch on CPU, slower for numpy (tiny stacked matmuls).
-_SCORES_PER_LEVEL = frozenset({"torch"})
-
-#: Target tokens per chunk of the window DP: bounds the per-window key and value copies
-#: (working memory beyond the O(N d) inputs and node means) independently of N.
-_WINDOW_CHUNK = 16384
-
-#: Elements per chunk of gathered sibling keys in the general-tree path.
-_CHUNK_ELEMENTS = 1 << 22
+__all__ = ["AttentionTooLarge", "dense_flops", "hsa", "hsa_dense", "hsa_flops", "hsa_matrix"]
 
 
 def _check_tree(tree: Any, n: int) -> Tree:
@@ -76,23 +88,112 @@ def _check_tree(tree: Any, n: int) -> Tree:
     return tree
 
 
-def _valid_keys(key_padding_mask: Any, lead: tuple[int, ...], n: int, like: Any) -> Any:
-    """``(Bv, N)`` float validity (1 = usable key) or ``None``; Bv is 1 or the flat batch."""
-    if key_padding_mask is None:
-        return None
-    m = key_padding_mask
-    if not hasattr(m, "shape"):
-        m = np.asarray(m)
-    if tuple(m.shape[-1:]) != (n,):
-        raise ValueError(f"key_padding_mask must have shape (..., {n}); got {tuple(m.shape)}")
-    if len(m.shape) > 1 and tuple(m.shape[:-1]) != lead:
-        raise ValueError(f"key_padding_mask leading shape {tuple(m.shape[:-1])} must match "
+def _check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False; got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def _check_scale(scale: Any, d: int) -> float:
+    if scale is None:
+        return 1.0 / math.sqrt(d)
+    if isinstance(scale, bool) or not isinstance(scale, int | float | np.floating | np.integer):
+        raise TypeError(f"scale must be a real number or None; got {type(scale).__name__}")
+    if not math.isfinite(float(scale)):
+        raise ValueError(f"scale must be finite; got {scale!r}")
+    return float(scale)
+
+
+def _check_float(q: Any, k: Any, v: Any | None) -> None:
+    for name, x in (("q", q), ("k", k), ("v", v)):
+        if x is None:
+            continue
+        dt = x.dtype
+        ok = getattr(dt, "is_floating_point", None)
+        if ok is None:  # numpy / cupy dtype
+            ok = np.dtype(dt).kind == "f"
+        if not ok:
+            raise TypeError(f"{name} must hold floating-point numbers; got dtype {dt}")
+
+
+def _broadcasts_to(shape: tuple[int, ...], target: tuple[int, ...]) -> bool:
+    """Whether ``shape`` broadcasts to ``target`` (pure Python: also while compiling)."""
+    if len(shape) > len(target):
+        return False
+    return all(a in (1, b) for a, b in zip(reversed(shape), reversed(target)))
+
+
+def _check_mask(mask: Any, lead: tuple[int, ...], n: int) -> None:
+    if mask is None:
+        return
+    if not hasattr(mask, "shape") or not hasattr(mask, "dtype"):
+        mask = np.asarray(mask)
+    shape = tuple(int(x) for x in mask.shape)
+    if shape[-1:] != (n,):
+        raise ValueError(f"key_padding_mask must have shape (..., {n}); got {shape}")
+    if not _broadcasts_to(shape[:-1], lead):
+        raise ValueError(f"key_padding_mask leading shape {shape[:-1]} must broadcast to "
                          f"the batch shape {lead}")
-    m = _ops.const(np.asarray(m), like) if isinstance(m, np.ndarray) else m
-    valid = 1.0 - do("reshape", m, (-1, n)) * 1.0
-    if get_backend(like) == "torch":
-        return valid.to(like.dtype)
-    return valid.astype(like.dtype)
+    if "bool" not in str(mask.dtype):
+        raise TypeError(f"key_padding_mask must be boolean (True = padded key); got dtype "
+                        f"{mask.dtype}")
+
+
+def _numpy_valid(mask: Any, lead: tuple[int, ...], n: int, like: Any) -> Any:
+    """``(Bv, N)`` 1/0 validity in ``like``'s dtype (numpy/cupy), or ``None``."""
+    if mask is None:
+        return None
+    m = mask if get_backend(mask) == get_backend(like) else _ops.const(np.asarray(mask), like)
+    m = m[None] if m.ndim == 1 else do("reshape", do("broadcast_to", m, lead + (n,)), (-1, n))
+    return (~m).astype(like.dtype)
+
+
+def guard(tree: Tree, batch: int, d: int, dv: int, radius: int, itemsize: int,
+          memory_limit: int | str | None, what: str) -> None:
+    """Refuse a DP call whose predicted working memory exceeds the budget (pure Python)."""
+    if tree.branching is not None:
+        need = _window.predicted_bytes(tree.branching, batch, d, dv, radius, itemsize)
+    else:
+        need = _general.predicted_bytes(tree, batch, d, dv, itemsize)
+    check_memory(what, need, memory_limit,
+                 f"N = {tree.n_leaves:,}, batch = {batch:,}, {tree!r}; a window tree whose "
+                 "top level has bounded fan-out (e.g. branching [16, 8, 4, 2, 8, 8, ...]) "
+                 "keeps it linear in N; ")
+
+
+def _attend(q: Any, k: Any, v: Any, tree: Any, include_self: Any, key_padding_mask: Any,
+            scale: Any, causal: Any, radius: int, memory_limit: Any, what: str) -> Any:
+    """Shared entry of :func:`hsa` and :func:`holonet.attention.mera_attention`."""
+    n, d = _ops.check_qkv(q, k, v)
+    tree = _check_tree(tree, n)
+    include_self = _check_bool("include_self", include_self)
+    causal = _check_bool("causal", causal)
+    scale = _check_scale(scale, d)
+    _check_float(q, k, v)
+    lead = tuple(int(x) for x in q.shape[:-2])
+    _check_mask(key_padding_mask, lead, n)
+    dv = int(v.shape[-1])
+    limit = 0 if memory_limit is None else _parse_bytes(memory_limit)
+    if _ops.is_torch(q):
+        # the torch operators check the budget themselves, when they run (so that a
+        # compiled graph checks it too, without tracing the budget lookup)
+        from holonet.attention import _hsa_autograd
+
+        return _hsa_autograd.attend(q, k, v, tree, include_self, key_padding_mask, scale,
+                                    causal, radius, limit, what)
+    itemsize = 8 if "float64" in str(q.dtype) else 4
+    guard(tree, math.prod(lead), d, dv, radius, itemsize, limit or None, what)
+    out_dtype = np.result_type(q.dtype, k.dtype, v.dtype)
+    ct = np.float32 if out_dtype.itemsize < 4 else out_dtype
+    q3, k3, v3 = (x.reshape(-1, n, x.shape[-1]).astype(ct, copy=False) for x in (q, k, v))
+    valid = _numpy_valid(key_padding_mask, lead, n, q3)
+    if tree.branching is not None:
+        st = _window.structure(tree.branching, n, radius, include_self, causal, q3)
+        out, _ = _window.window_forward(q3, k3, v3, st, valid, scale)
+    else:
+        gst = _general.structure(tree, include_self, causal, valid is not None, q3)
+        out, _ = _general.general_forward(q3, k3, v3, gst, valid, scale)
+    return out.astype(out_dtype, copy=False).reshape(lead + (n, dv))
 
 
 # ---------------------------------------------------------------------------------
@@ -100,7 +201,8 @@ def _valid_keys(key_padding_mask: Any, lead: tuple[int, ...], n: int, like: Any)
 
 
 def hsa(q: Any, k: Any, v: Any, tree: Tree, include_self: bool = True,
-        key_padding_mask: Any = None, *, scale: float | None = None) -> Any:
+        key_padding_mask: Any = None, *, scale: float | None = None, causal: bool = False,
+        memory_limit: int | str | None = None) -> Any:
     """Hierarchical self-attention by the bottom-up / top-down dynamic programme.
 
     Parameters
@@ -110,17 +212,34 @@ def hsa(q: Any, k: Any, v: Any, tree: Tree, include_self: bool = True,
     v
         Values, shape ``(..., N, dv)``.
     tree
-        The hierarchy over the ``N`` tokens (:class:`Tree`).
+        The hierarchy over the ``N`` tokens (:class:`Tree`). Window trees
+        (:meth:`Tree.fixed_windows`) run the reshape-only fast path.
     include_self
         Keep the query's own leaf (weight ``exp(q_i·k_i/√d)``); ``False`` excludes it.
     key_padding_mask
-        Optional ``(..., N)`` or ``(N,)`` boolean, ``True`` = padded key (see module docs).
+        Optional boolean ``(..., N)``, ``True`` = padded key; its leading shape
+        must broadcast to the batch shape (e.g. ``(N,)``, ``(B, 1, N)`` for
+        ``(B, H, N, d)`` inputs). See the module docs.
     scale
         Score scale, default ``1/√d``.
+    causal
+        Causal HSA: attend only to blocks entirely in the past and to oneself
+        (see the module docs); what a decoder uses for ``is_causal=True``.
+    memory_limit
+        Budget in bytes (or ``'8G'``) for the working memory of one call
+        (predicted from the tree before anything is allocated); default
+        :func:`holonet.contract.default_memory_limit` (``HOLONET_MEMORY_LIMIT``).
 
     Returns
     -------
-    Array of shape ``(..., N, dv)`` on the backend of ``q`` (autograd flows for torch).
+    Array of shape ``(..., N, dv)`` on the backend and in the dtype of the inputs
+    (float16/bfloat16 are computed in float32). For torch tensors autograd flows
+    through a hand-written backward pass.
+
+    Raises
+    ------
+    AttentionTooLarge
+        If the predicted working memory exceeds ``memory_limit``.
 
     Examples
     --------
@@ -132,28 +251,27 @@ def hsa(q: Any, k: Any, v: Any, tree: Tree, include_self: bool = True,
     >>> w = np.exp(s - s.max(1, keepdims=True))
     >>> bool(np.allclose(flat, (w / w.sum(1, keepdims=True)) @ v))
     True
+    >>> out = hsa(q, k, v, Tree.fixed_windows(6, [2, 3]), causal=True)
+    >>> bool(np.allclose(out[0], v[0]))   # the first token sees only itself
+    True
     """
-    n, d = _ops.check_qkv(q, k, v)
-    tree = _check_tree(tree, n)
-    lead = tuple(q.shape[:-2])
-    scale = 1.0 / math.sqrt(d) if scale is None else float(scale)
-    valid = _valid_keys(key_padding_mask, lead, n, q)
-    q3 = do("reshape", q, (-1, n, d)) * scale
-    k3 = do("reshape", k, (-1, n, d))
-    v3 = do("reshape", v, (-1, n, v.shape[-1]))
-    if tree.branching is not None:
-        out = _window_dp(q3, k3, v3, tree.branching, n, include_self, valid)
-    else:
-        out = _hsa_general(q3, k3, v3, tree, include_self, valid)
-    return do("reshape", out, lead + (n, v.shape[-1]))
+    return _attend(q, k, v, tree, include_self, key_padding_mask, scale, causal, 0,
+                   memory_limit, "hsa")
+
+
+def _matrix_bytes(n: int, batch: int, itemsize: int) -> int:
+    return 48 * n * n + 4 * batch * n * n * itemsize
 
 
 def hsa_matrix(q: Any, k: Any, tree: Tree, include_self: bool = True,
-               key_padding_mask: Any = None, *, scale: float | None = None) -> Any:
+               key_padding_mask: Any = None, *, scale: float | None = None,
+               causal: bool = False, memory_limit: int | str | None = None) -> Any:
     """The ``(..., N, N)`` row-stochastic block-tied HSA matrix (materialised; for tests).
 
     Row ``i`` gives every leaf ``j`` of block ``B`` the weight
-    ``exp(q_i·k̄_B/√d) / Z_i``; ``Z_i`` sums over all (valid) leaves.
+    ``exp(q_i·k̄_B/√d) / Z_i``; ``Z_i`` sums over all (valid, allowed) leaves.
+    Quadratic in ``N``: refused with :class:`AttentionTooLarge` above
+    ``memory_limit`` (as in :func:`hsa`; about ``(48 + 4·batch·itemsize)·N²`` bytes).
 
     Examples
     --------
@@ -162,29 +280,62 @@ def hsa_matrix(q: Any, k: Any, tree: Tree, include_self: bool = True,
     >>> a = hsa_matrix(q, k, Tree.fixed_windows(8, [2, 2]))
     >>> bool(np.allclose(a[0, 4:], a[0, 4]))  # one block: tied weights
     True
+    >>> c = hsa_matrix(q, k, Tree.fixed_windows(8, [2, 2]), causal=True)
+    >>> bool(np.all(np.triu(c, 1) == 0))
+    True
     """
     n, d = _ops.check_qkv(q, k)
     tree = _check_tree(tree, n)
-    lead = tuple(q.shape[:-2])
-    scale = 1.0 / math.sqrt(d) if scale is None else float(scale)
-    valid = _valid_keys(key_padding_mask, lead, n, q)
-    q3 = do("reshape", q, (-1, n, d)) * scale
-    k3 = do("reshape", k, (-1, n, d))
-    a = _block_matrix(q3, k3, tree, tree.block_index(), include_self, valid)
+    include_self = _check_bool("include_self", include_self)
+    causal = _check_bool("causal", causal)
+    scale = _check_scale(scale, d)
+    _check_float(q, k, None)
+    lead = tuple(int(x) for x in q.shape[:-2])
+    _check_mask(key_padding_mask, lead, n)
+    itemsize = 8 if "float64" in str(q.dtype) else 4
+    check_memory("hsa_matrix", _matrix_bytes(n, math.prod(lead), itemsize), memory_limit,
+                 f"it materialises N×N matrices (N = {n:,}); hsa() needs O(N) memory; ")
+    a = _block_matrix(q, k, tree, tree.block_index(memory_limit=memory_limit), include_self,
+                      key_padding_mask, scale, causal)
     return do("reshape", a, lead + (n, n))
 
 
-def _block_matrix(q3: Any, k3: Any, tree: Tree, blocks: tuple[np.ndarray, np.ndarray],
-                  include_self: bool, valid: Any) -> Any:
+def _valid_any(mask: Any, lead: tuple[int, ...], n: int, like: Any) -> Any:
+    """``(Bv, N)`` validity on ``like``'s backend (any backend), or ``None``."""
+    if mask is None:
+        return None
+    if _ops.is_torch(like):
+        from holonet.attention._hsa_autograd import _validity
+
+        return _validity(mask, lead, n, like)
+    return _numpy_valid(mask, lead, n, like)
+
+
+def _block_matrix(q: Any, k: Any, tree: Tree, blocks: tuple[np.ndarray, np.ndarray],
+                  include_self: bool, mask: Any, scale: float, causal: bool) -> Any:
     """Row-stochastic ``(B, N, N)`` matrix tying weights within the given blocks.
 
-    ``blocks = (level, node)`` from :meth:`Tree.block_index`; ``q3`` is pre-scaled.
+    ``blocks = (level, node)`` from :meth:`Tree.block_index`. Under ``causal`` a
+    block is allowed iff its last leaf precedes the query (or it is the query).
     """
-    n = q3.shape[1]
-    ksum, cnt = _bottom_up_general(k3, None, tree, valid)
-    kbar = do("concatenate", [ks / _ops.at_least_one(c)[..., None]
-                              for ks, c in zip(ksum, cnt)], axis=1)
-    offsets = np.cumsum([0] + tree.level_sizes)
+    n, d = int(q.shape[-2]), int(q.shape[-1])
+    lead = tuple(int(x) for x in q.shape[:-2])
+    q3 = do("reshape", q, (-1, n, d)) * scale
+    k3 = do("reshape", k, (-1, n, d))
+    valid = _valid_any(mask, lead, n, q3)
+    cnt0 = valid if valid is not None else _ops.const(np.ones((1, n)), k3)
+    kbars = []
+    for lvl in range(tree.depth):
+        anc = _ops.const(tree.ancestors(lvl), k3) if lvl else None
+        ksum = k3 * cnt0[..., None]
+        c = cnt0
+        if anc is not None:
+            onehot = _ops.const(np.eye(tree.level_sizes[lvl])[tree.ancestors(lvl)], k3)
+            ksum = _ops.swap_last(onehot) @ ksum           # (B, n_l, d)
+            c = cnt0 @ onehot                              # (Bv, n_l)
+        kbars.append(ksum / _ops.at_least_one(c)[..., None])
+    kbar = do("concatenate", kbars, axis=1)
+    offsets = np.cumsum([0] + tree.level_sizes[:-1])
     level, node = blocks
     gid = offsets[level] + node
     scores_all = q3 @ _ops.swap_last(kbar)                    # (B, N, n_nodes)
@@ -193,6 +344,11 @@ def _block_matrix(q3: Any, k3: Any, tree: Tree, blocks: tuple[np.ndarray, np.nda
     ok = np.ones((n, n), dtype=bool)
     if not include_self:
         np.fill_diagonal(ok, False)
+    if causal:
+        last = np.concatenate([tree.last_leaf(lvl) for lvl in range(tree.depth)])
+        past = last[gid] < np.arange(n)[:, None]
+        np.fill_diagonal(past, True)
+        ok &= past
     okb = _ops.const(ok, q3)[None]
     if valid is not None:
         okb = okb & (valid[:, None, :] > 0)
@@ -205,7 +361,8 @@ def _block_matrix(q3: Any, k3: Any, tree: Tree, blocks: tuple[np.ndarray, np.nda
 
 
 def hsa_dense(q: Any, k: Any, v: Any, tree: Tree, include_self: bool = True,
-              key_padding_mask: Any = None, *, scale: float | None = None) -> Any:
+              key_padding_mask: Any = None, *, scale: float | None = None,
+              causal: bool = False, memory_limit: int | str | None = None) -> Any:
     """HSA through the materialised matrix: ``hsa_matrix(q, k, tree) @ v`` (reference).
 
     Examples
@@ -217,7 +374,8 @@ def hsa_dense(q: Any, k: Any, v: Any, tree: Tree, include_self: bool = True,
     True
     """
     _ops.check_qkv(q, k, v)
-    return hsa_matrix(q, k, tree, include_self, key_padding_mask, scale=scale) @ v
+    return hsa_matrix(q, k, tree, include_self, key_padding_mask, scale=scale, causal=causal,
+                      memory_limit=memory_limit) @ v
 
 
 def hsa_flops(tree: Tree, d: int, dv: int | None = None) -> int:
@@ -255,307 +413,3 @@ def dense_flops(n: int, d: int, dv: int | None = None) -> int:
     """
     dv = d if dv is None else dv
     return int(2 * n * n * d + 2 * n * n * dv + 2 * n * n)
-
-
-# ---------------------------------------------------------------------------------
-# the regular window tree: reshapes and batched matmuls only
-
-
-def _neighbourhood(x: Any, radius: int) -> Any:
-    """``(B, n, b, ...)`` children per node -> ``(B, n, (2r+1)b, ...)`` children of nodes
-    ``P - r .. P + r`` (out-of-range nodes are zero: empty)."""
-    if radius == 0:
-        return x
-    bsz, n = x.shape[0], x.shape[1]
-    pad = _ops.zeros((bsz, radius) + tuple(x.shape[2:]), x)
-    xp = do("concatenate", [pad, x, pad], axis=1)
-    return do("concatenate", [xp[:, s:s + n] for s in range(2 * radius + 1)], axis=2)
-
-
-def _to_windows(x: Any, lvl: int, branching: tuple[int, ...], radius: int) -> Any:
-    """Children seen at level ``lvl + 1``, repeated for every leaf window below.
-
-    ``x`` holds level-``lvl`` nodes, shape ``(B, n_lvl, ...)``. Returns
-    ``(B, n_1, (2r+1)·b_lvl, ...)``: for each level-1 window the children of its
-    level-``(lvl+1)`` ancestor's neighbourhood (all leaves of a window share
-    their ancestors, so one key set serves the whole window).
-    """
-    bsz, n_nodes = x.shape[0], x.shape[1]
-    rest = tuple(x.shape[2:])
-    b = branching[lvl]
-    n_par = n_nodes // b
-    kids = _neighbourhood(do("reshape", x, (bsz, n_par, b) + rest), radius)
-    reps = int(np.prod(branching[1:lvl + 1])) if lvl > 0 else 1   # windows per parent
-    if reps > 1:
-        width = kids.shape[2]
-        kids = do("broadcast_to", kids[:, :, None], (bsz, n_par, reps, width) + rest)
-        kids = do("reshape", kids, (bsz, n_par * reps, width) + rest)
-    return kids
-
-
-@functools.lru_cache(maxsize=64)
-def _window_structure(branching: tuple[int, ...], n: int, radius: int, include_self: bool
-                      ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
-    """Host constants of the window DP: structural bias, counts, per-level counts.
-
-    Returns ``(bias, log_counts, counts)``: ``bias`` ``(n_1, b_0, K)`` is ``0`` or
-    ``-inf`` (the query's own child at each level, itself at level 1 unless
-    ``include_self``, out-of-range neighbours); ``log_counts`` ``(n_1, 1, K)`` is the
-    log leaf count of every key node (``-inf`` for empty); ``counts[l]`` the
-    leaf counts per level-``l`` node.
-    """
-    n_pad = int(np.prod(branching))
-    width = 2 * radius + 1
-    counts = [np.zeros((1, n_pad))]
-    counts[0][0, :n] = 1.0
-    for b in branching[:-1]:
-        counts.append(counts[-1].reshape(1, -1, b).sum(2))
-    n1 = n_pad // branching[0]
-    b0 = branching[0]
-    masks, cnts = [], []
-    for lvl, b in enumerate(branching):
-        c = _to_windows(counts[lvl][..., None], lvl, branching, radius)[0, :, :, 0]
-        cnts.append(c)                                           # (n1, w*b)
-        pos_in_parent = (np.arange(n1) // int(np.prod(branching[1:lvl]) if lvl > 1 else 1)
-                         ) % b if lvl > 0 else None
-        cols = np.arange(width * b)
-        if lvl == 0:
-            own = (cols[None, :] == radius * b + np.arange(b)[:, None]) if not include_self \
-                else np.zeros((b, width * b), dtype=bool)
-            masks.append(np.broadcast_to(own[None], (n1, b0, width * b)))
-        else:
-            assert pos_in_parent is not None
-            centre = radius * b + pos_in_parent                  # own child, per window
-            own = np.abs(cols[None, :] - centre[:, None]) <= radius
-            masks.append(np.broadcast_to(own[:, None, :], (n1, b0, width * b)))
-    mask = np.concatenate(masks, axis=2)
-    cnt = np.concatenate(cnts, axis=1)[:, None, :]
-    bias = np.where(mask, -np.inf, 0.0)
-    with np.errstate(divide="ignore"):
-        log_counts = np.where(cnt > 0, np.log(np.maximum(cnt, 1e-300)), -np.inf)
-    return bias, log_counts, counts
-
-
-@functools.lru_cache(maxsize=64)
-def _window_bias(branching: tuple[int, ...], n: int, radius: int, include_self: bool,
-                 dtype: str) -> np.ndarray:
-    """Structural bias plus log counts (no key mask), cached in the compute dtype."""
-    bias, log_counts, _ = _window_structure(branching, n, radius, include_self)
-    return np.ascontiguousarray((bias + log_counts)[None], dtype=dtype)
-
-
-def _window_dp(q: Any, k: Any, v: Any, branching: tuple[int, ...], n: int,
-               include_self: bool, valid: Any, radius: int = 0) -> Any:
-    """DP on ``Tree.fixed_windows``: leaves padded to ``prod(branching)``, no gathers.
-
-    At level ``l`` a query sees the children of the level-``l`` nodes within
-    ``radius`` of its own ancestor, minus the children within ``radius`` of its
-    level-``(l-1)`` ancestor (already resolved one level finer). ``radius = 0``
-    is HSA (siblings of ancestors); ``radius = 1`` is the MERA causal cone.
-
-    All leaves of a level-1 window share their ancestors, so every window gets
-    one key set (its own leaves plus the children of its ancestors, per level:
-    ``K = (2r+1)·Σ_l b_l`` mean keys) built by reshapes and broadcasts; then one
-    batched matmul for the scores, one log-sum-exp, one batched matmul for the
-    values.
-    """
-    bsz, _, d = q.shape
-    dv = v.shape[-1]
-    n_pad = int(np.prod(branching))
-    b0 = branching[0]
-    bias_h, _, counts_h = _window_structure(tuple(branching), n, radius, include_self)
-    q = _ops.pad_rows(q, n_pad - n)
-    k = _ops.pad_rows(k, n_pad - n)
-    v = _ops.pad_rows(v, n_pad - n)
-    if valid is not None:
-        cnt0 = _ops.pad_last(valid, n_pad - n)
-        k = k * cnt0[..., None]
-        v = v * cnt0[..., None]
-    # bottom-up: key/value sums per level, means from the (valid) leaf counts
-    kbars: list[Any] = [k]
-    vbars: list[Any] = [v]
-    ksum, vsum = k, v
-    cnts: list[Any] = [cnt0] if valid is not None else []
-    for lvl, b in enumerate(branching[:-1], start=1):
-        nodes = ksum.shape[1] // b
-        ksum = do("sum", do("reshape", ksum, (bsz, nodes, b, d)), axis=2)
-        vsum = do("sum", do("reshape", vsum, (bsz, nodes, b, dv)), axis=2)
-        if valid is None:
-            inv = _ops.const(1.0 / np.maximum(counts_h[lvl], 1.0), q)[..., None]
-        else:
-            c = do("sum", do("reshape", cnts[-1], (cnts[-1].shape[0], nodes, b)), axis=2)
-            cnts.append(c)
-            inv = (1.0 / _ops.at_least_one(c))[..., None]
-        kbars.append(ksum * inv)
-        vbars.append(vsum * inv)
-    per_level = get_backend(q) in _SCORES_PER_LEVEL
-    if valid is None:
-        dtype = str(q.dtype).replace("torch.", "")
-        bias_all = _ops.const(_window_bias(tuple(branching), n, radius, include_self, dtype), q)
-    else:
-        bias_struct = _ops.const(bias_h, q)[None]
-    chunk = _chunk_tokens(branching)
-    # a row can only be empty if some real query has no key: possible with a key
-    # mask, or with a single token that excludes itself
-    fused_softmax = per_level and valid is None and (include_self or n > 1)
-    outs = []
-    for t0 in range(0, n_pad, chunk):
-        t1 = min(n_pad, t0 + chunk)
-        w0, w1 = t0 // b0, t1 // b0
-        if per_level:
-            # scores per level against the (neighbourhood) children, grouped by the
-            # level-(l+1) ancestor: no copy of the keys
-            qs = []
-            for lvl, kb in enumerate(kbars):
-                kids, groups = _kids_slice(kb, lvl, branching, radius, w0, w1, repeat=False)
-                qg = do("reshape", q[:, t0:t1], (bsz, groups, (t1 - t0) // groups, d))
-                qs.append(do("reshape", qg @ _ops.swap_last(kids),
-                             (bsz, w1 - w0, b0, kids.shape[2])))
-            s = do("concatenate", qs, axis=-1)                            # (B, w, b0, K)
-        else:
-            # one key set per window (copied by broadcast), one batched matmul
-            keys = do("concatenate", [_kids_slice(kb, lvl, branching, radius, w0, w1)[0]
-                                      for lvl, kb in enumerate(kbars)], axis=2)
-            s = do("reshape", q[:, t0:t1], (bsz, w1 - w0, b0, d)) @ _ops.swap_last(keys)
-        vals = do("concatenate", [_kids_slice(vb, lvl, branching, radius, w0, w1)[0]
-                                  for lvl, vb in enumerate(vbars)], axis=2)  # (B, w, K, dv)
-        if valid is None:
-            bias = bias_all[:, w0:w1]
-        else:
-            c_all = do("concatenate",
-                       [_kids_slice(c[..., None], lvl, branching, radius, w0, w1)[0][..., 0]
-                        for lvl, c in enumerate(cnts)], axis=2)          # (Bv, w, K)
-            # log(max(c,1)) is exact for integer counts >= 1; empty nodes get -inf
-            logc = do("where", c_all > 0, do("log", _ops.at_least_one(c_all)), _ops.NEG_INF)
-            bias = bias_struct[:, w0:w1] + logc[:, :, None, :]
-        s = s + bias
-        if fused_softmax:
-            # torch: one fused kernel; rows without any key (all -inf) give NaN,
-            # which cannot happen here (checked on the host below)
-            out = do("softmax", s, axis=-1) @ vals
-        else:
-            m = _ops.safe_max(s)
-            p = do("exp", s - m[..., None])
-            z = do("sum", p, axis=-1)
-            out = (p @ vals) / do("where", z > 0, z, 1.0)[..., None]
-        outs.append(do("reshape", out, (bsz, t1 - t0, dv)))
-    out = outs[0] if len(outs) == 1 else do("concatenate", outs, axis=1)
-    return out[:, :n]
-
-
-def _chunk_tokens(branching: tuple[int, ...]) -> int:
-    """Tokens per chunk of the window DP: the largest subtree size <= ``_WINDOW_CHUNK``.
-
-    A subtree size (a prefix product of the branching) keeps every level's parent
-    groups either inside one chunk or tiling it exactly.
-    """
-    sizes = np.cumprod(branching)
-    fits = sizes[sizes <= max(_WINDOW_CHUNK, int(branching[0]))]
-    return int(fits[-1]) if fits.size else int(sizes[0])
-
-
-def _kids_slice(x: Any, lvl: int, branching: tuple[int, ...], radius: int, w0: int, w1: int,
-                *, repeat: bool = True) -> tuple[Any, int]:
-    """The keys (or values, counts) windows ``w0 .. w1`` see at level ``lvl + 1``.
-
-    ``x``: level-``lvl`` nodes ``(B, n_lvl, ...)``. Returns ``(kids, groups)``: with
-    ``repeat`` the children of each window's ancestor neighbourhood, one row per
-    window ``(B, w1 - w0, (2r+1)·b, ...)``; without, one row per ancestor
-    ``(B, groups, (2r+1)·b, ...)`` (the windows of the chunk split evenly over them).
-    """
-    bsz, n_nodes = x.shape[0], x.shape[1]
-    rest = tuple(x.shape[2:])
-    b = branching[lvl]
-    reps = int(np.prod(branching[1:lvl + 1])) if lvl > 0 else 1   # windows per parent
-    n_win = w1 - w0
-    p0 = w0 // reps
-    p1 = p0 + 1 if reps >= n_win else w1 // reps
-    lo, hi = (p0 - radius) * b, (p1 + radius) * b
-    seg = x[:, max(lo, 0):min(hi, n_nodes)]
-    if lo < 0 or hi > n_nodes:  # out-of-range neighbours: empty (zero) nodes
-        parts = []
-        if lo < 0:
-            parts.append(_ops.zeros((bsz, -lo) + rest, x))
-        parts.append(seg)
-        if hi > n_nodes:
-            parts.append(_ops.zeros((bsz, hi - n_nodes) + rest, x))
-        seg = do("concatenate", parts, axis=1)
-    n_par = p1 - p0
-    seg = do("reshape", seg, (bsz, n_par + 2 * radius, b) + rest)
-    kids = seg[:, radius:radius + n_par] if radius == 0 else do(
-        "concatenate", [seg[:, t:t + n_par] for t in range(2 * radius + 1)], axis=2)
-    if not repeat:
-        return kids, n_par
-    width = kids.shape[2]
-    per = n_win // n_par                                             # windows per parent
-    if per > 1:
-        kids = do("broadcast_to", kids[:, :, None], (bsz, n_par, per, width) + rest)
-        kids = do("reshape", kids, (bsz, n_win, width) + rest)
-    return kids, n_par
-
-
-# ---------------------------------------------------------------------------------
-# general trees: padded child tables, gathers in bounded chunks
-
-
-def _bottom_up_general(k: Any, v: Any | None, tree: Tree, valid: Any
-                       ) -> tuple[list[Any], list[Any]]:
-    """Key sums (and value sums if ``v``) and counts per level; counts shape ``(Bv, n_l)``."""
-    bsz, n, _ = k.shape
-    cnt0 = valid if valid is not None else _ops.const(np.ones((1, n)), k)
-    k = k * cnt0[..., None]
-    sums = [k] if v is None else [do("concatenate", [k, v * cnt0[..., None]], axis=-1)]
-    cnts = [cnt0]
-    for lvl in range(1, tree.depth):
-        table = tree.child_table(lvl)
-        idx = _ops.const(table, k)
-        prev = _ops.pad_rows(sums[-1], 1)             # row -1 is zero: padding entries
-        sums.append(do("sum", prev[:, idx], axis=2))
-        c = _ops.pad_last(cnts[-1], 1)
-        cnts.append(do("sum", c[:, idx], axis=2))
-    return sums, cnts
-
-
-def _hsa_general(q: Any, k: Any, v: Any, tree: Tree, include_self: bool, valid: Any) -> Any:
-    bsz, n, d = q.shape
-    dv = v.shape[-1]
-    sums, cnts = _bottom_up_general(k, v, tree, valid)
-    # per level: mean keys and value sums of the children, padded with a zero row
-    kbars, vsums, cpads, tables = [], [], [], []
-    for lvl in range(tree.depth):
-        c = cnts[lvl]
-        kbars.append(_ops.pad_rows(sums[lvl][..., :d] / _ops.at_least_one(c)[..., None], 1))
-        vsums.append(_ops.pad_rows(sums[lvl][..., d:], 1))
-        cpads.append(_ops.pad_last(c, 1))
-        table = tree.child_table(lvl + 1)[tree.ancestors(lvl + 1)]   # (N, width)
-        own = tree.ancestors(lvl)[:, None]
-        blocked = (table < 0) | ((table == own) if (lvl > 0 or not include_self) else False)
-        tables.append((table, blocked))
-    width = sum(t.shape[1] for t, _ in tables)
-    chunk = max(1, _CHUNK_ELEMENTS // max(1, bsz * width * max(d, dv)))
-    outs = []
-    for start in range(0, n, chunk):
-        sl = slice(start, min(n, start + chunk))
-        qc = q[:, sl]
-        parts = []
-        for lvl, (table, blocked) in enumerate(tables):
-            idx = _ops.const(table[sl], q)
-            s = do("sum", qc[:, :, None, :] * kbars[lvl][:, idx], axis=-1)  # (B, c, w)
-            bad = _ops.const(blocked[sl], q)[None] | (cpads[lvl][:, idx] <= 0)
-            parts.append((idx, do("where", bad, _ops.NEG_INF, s)))
-        m: Any = None
-        for _, s in parts:
-            ms = do("max", s, axis=-1)
-            m = ms if m is None else do("maximum", m, ms)
-        m = do("where", do("isfinite", m), m, 0.0)
-        acc: Any = None
-        norm: Any = None
-        for lvl, (idx, s) in enumerate(parts):
-            p = do("exp", s - m[..., None])
-            a = do("sum", p[..., None] * vsums[lvl][:, idx], axis=-2)
-            z = do("sum", p * cpads[lvl][:, idx], axis=-1)
-            acc = a if acc is None else acc + a
-            norm = z if norm is None else norm + z
-        norm = do("where", norm > 0, norm, 1.0)
-        outs.append(acc / norm[..., None])
-    return outs[0] if len(outs) == 1 else do("concatenate", outs, axis=1)

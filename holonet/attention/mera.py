@@ -39,9 +39,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from holonet._options import check_int
 from holonet.attention import _ops
-from holonet.attention.hsa import _block_matrix, _check_tree, _valid_keys, _window_dp
+from holonet.attention._ops import check_memory
+from holonet.attention.hsa import (
+    _attend,
+    _block_matrix,
+    _check_bool,
+    _check_float,
+    _check_mask,
+    _check_scale,
+    _check_tree,
+    _matrix_bytes,
+)
 from holonet.attention.tree import Tree
 from holonet.backend import do
 
@@ -62,8 +74,13 @@ def _mera_tree(n: int, kind: Any, tree: Tree | None) -> Tree:
 
 def mera_attention(q: Any, k: Any, v: Any, kind: Any = "binary", include_self: bool = True,
                    key_padding_mask: Any = None, *, radius: int = 1, tree: Tree | None = None,
-                   scale: float | None = None) -> Any:
+                   scale: float | None = None, causal: bool = False,
+                   memory_limit: int | str | None = None) -> Any:
     """Attention with the MERA causal-cone block pattern, by the window DP.
+
+    Runs the same operator as :func:`holonet.attention.hsa` (with its
+    hand-written backward pass for torch tensors, ``torch.compile`` support and
+    float32 accumulation for half-precision inputs).
 
     Parameters
     ----------
@@ -72,12 +89,16 @@ def mera_attention(q: Any, k: Any, v: Any, kind: Any = "binary", include_self: b
     kind
         ``'binary'`` or ``'ternary'``, or a MERA-like object with ``kind`` and
         ``n_sites`` (:meth:`Tree.from_mera`).
-    include_self, key_padding_mask, scale
+    include_self, key_padding_mask, scale, memory_limit
         As in :func:`holonet.attention.hsa`.
     radius
         Cone half-width in coarse sites (``1`` = MERA; ``0`` = HSA on the tree).
     tree
         Use this window tree instead of the MERA's (e.g. ``fixed_windows(n, [4, 4])``).
+    causal
+        Keep only blocks entirely in the query's past (and the query itself),
+        as for :func:`holonet.attention.hsa`: the blocks are contiguous nodes,
+        so every earlier token is seen at some resolution.
 
     Examples
     --------
@@ -86,24 +107,21 @@ def mera_attention(q: Any, k: Any, v: Any, kind: Any = "binary", include_self: b
     >>> mera_attention(q, k, v, kind="ternary").shape
     (2, 27, 5)
     """
-    n, d = _ops.check_qkv(q, k, v)
+    n, _ = _ops.check_qkv(q, k, v)
     radius = check_int("radius", radius, minimum=0)
     tree = _mera_tree(n, kind, tree)
-    assert tree.branching is not None
-    lead = tuple(q.shape[:-2])
-    scale = 1.0 / math.sqrt(d) if scale is None else float(scale)
-    valid = _valid_keys(key_padding_mask, lead, n, q)
-    q3 = do("reshape", q, (-1, n, d)) * scale
-    k3 = do("reshape", k, (-1, n, d))
-    v3 = do("reshape", v, (-1, n, v.shape[-1]))
-    out = _window_dp(q3, k3, v3, tree.branching, n, include_self, valid, radius=radius)
-    return do("reshape", out, lead + (n, v.shape[-1]))
+    return _attend(q, k, v, tree, include_self, key_padding_mask, scale, causal, radius,
+                   memory_limit, "mera_attention")
 
 
 def mera_matrix(q: Any, k: Any, kind: Any = "binary", include_self: bool = True,
                 key_padding_mask: Any = None, *, radius: int = 1, tree: Tree | None = None,
-                scale: float | None = None) -> Any:
+                scale: float | None = None, causal: bool = False,
+                memory_limit: int | str | None = None) -> Any:
     """The materialised ``(..., N, N)`` MERA attention matrix (reference for tests).
+
+    Quadratic: refused with :class:`holonet.attention.AttentionTooLarge` above
+    ``memory_limit`` (default :func:`holonet.contract.default_memory_limit`).
 
     Examples
     --------
@@ -116,25 +134,37 @@ def mera_matrix(q: Any, k: Any, kind: Any = "binary", include_self: bool = True,
     n, d = _ops.check_qkv(q, k)
     radius = check_int("radius", radius, minimum=0)
     tree = _mera_tree(n, kind, tree)
-    lead = tuple(q.shape[:-2])
-    scale = 1.0 / math.sqrt(d) if scale is None else float(scale)
-    valid = _valid_keys(key_padding_mask, lead, n, q)
-    q3 = do("reshape", q, (-1, n, d)) * scale
-    k3 = do("reshape", k, (-1, n, d))
-    a = _block_matrix(q3, k3, tree, tree.block_index(radius), include_self, valid)
+    include_self = _check_bool("include_self", include_self)
+    causal = _check_bool("causal", causal)
+    scale = _check_scale(scale, d)
+    _check_float(q, k, None)
+    lead = tuple(int(x) for x in q.shape[:-2])
+    _check_mask(key_padding_mask, lead, n)
+    itemsize = 8 if "float64" in str(q.dtype) else 4
+    check_memory("mera_matrix", _matrix_bytes(n, math.prod(lead), itemsize), memory_limit,
+                 f"it materialises N×N matrices (N = {n:,}); mera_attention() needs O(N) "
+                 "memory; ")
+    a = _block_matrix(q, k, tree, tree.block_index(radius, memory_limit=memory_limit),
+                      include_self, key_padding_mask, scale, causal)
     return do("reshape", a, lead + (n, n))
 
 
-def mera_blocks(n: int, kind: str = "binary", *, radius: int = 1) -> Any:
+def mera_blocks(n: int, kind: str = "binary", *, radius: int = 1,
+                memory_limit: int | str | None = None) -> np.ndarray:
     """``(N, N)`` integer map: the level at which query ``i`` resolves key ``j``.
 
     ``0`` = individually; ``l`` = as part of a level-``l`` coarse site. The
     pattern a figure draws, and the count of blocks per row is ``O(b log N)``.
+    Quadratic (about ``48·N²`` bytes of int64 work arrays): refused with
+    :class:`holonet.attention.AttentionTooLarge` above ``memory_limit``.
 
     Examples
     --------
     >>> mera_blocks(8)[0].tolist()
     [0, 0, 0, 0, 1, 1, 1, 1]
     """
+    n = check_int("n", n, minimum=1)
+    check_memory("mera_blocks", 48 * n * n, memory_limit,
+                 f"it materialises N×N int64 maps (N = {n:,}); ")
     tree = Tree.from_mera(kind=kind, n_sites=n)
-    return tree.block_index(radius)[0]
+    return tree.block_index(radius, memory_limit=memory_limit)[0]

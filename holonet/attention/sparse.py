@@ -32,6 +32,7 @@ import numpy as np
 
 from holonet._options import check_int
 from holonet.attention import _ops
+from holonet.attention._ops import check_memory
 from holonet.backend import do
 
 __all__ = ["local_global_attention", "local_global_mask", "local_global_matrix"]
@@ -45,8 +46,14 @@ def _globals(n: int, global_tokens: Sequence[int] | None) -> np.ndarray:
 
 
 def local_global_mask(n: int, window: int, global_tokens: Sequence[int] | None = None, *,
-                      include_self: bool = True) -> np.ndarray:
+                      include_self: bool = True,
+                      memory_limit: int | str | None = None) -> np.ndarray:
     """Boolean ``(N, N)`` pattern: ``|i - j| <= window`` or ``i`` or ``j`` global.
+
+    Built directly as booleans (``N²`` bytes, no integer ``N×N`` intermediate);
+    above ``memory_limit`` (default :func:`holonet.contract.default_memory_limit`,
+    ``HOLONET_MEMORY_LIMIT``) :class:`holonet.attention.AttentionTooLarge` is
+    raised before anything is allocated.
 
     Examples
     --------
@@ -55,9 +62,14 @@ def local_global_mask(n: int, window: int, global_tokens: Sequence[int] | None =
     """
     n = check_int("n", n, minimum=1)
     window = check_int("window", window, minimum=0)
+    check_memory("local_global_mask", n * n, memory_limit,
+                 f"it materialises an N×N boolean mask (N = {n:,}); "
+                 "local_global_attention() needs O(N·window) memory; ")
     g = _globals(n, global_tokens)
     idx = np.arange(n)
-    mask = np.abs(idx[:, None] - idx[None, :]) <= window
+    # |i - j| <= w  <=>  j >= i - w and j <= i + w: two boolean outer comparisons
+    mask = np.greater_equal.outer(idx + window, idx)
+    mask &= np.less_equal.outer(idx - window, idx)
     mask[g, :] = True
     mask[:, g] = True
     if not include_self:
@@ -66,8 +78,12 @@ def local_global_mask(n: int, window: int, global_tokens: Sequence[int] | None =
 
 
 def local_global_matrix(q: Any, k: Any, window: int, global_tokens: Sequence[int] | None = None,
-                        include_self: bool = True, *, scale: float | None = None) -> Any:
+                        include_self: bool = True, *, scale: float | None = None,
+                        memory_limit: int | str | None = None) -> Any:
     """The materialised ``(..., N, N)`` local + global attention matrix (reference).
+
+    Quadratic: refused with :class:`holonet.attention.AttentionTooLarge` above
+    ``memory_limit`` (about ``(1 + 3·batch·itemsize)·N²`` bytes).
 
     Examples
     --------
@@ -78,8 +94,14 @@ def local_global_matrix(q: Any, k: Any, window: int, global_tokens: Sequence[int
     True
     """
     n, d = _ops.check_qkv(q, k)
+    batch = math.prod(int(x) for x in q.shape[:-2])
+    itemsize = 8 if "float64" in str(q.dtype) else 4
+    check_memory("local_global_matrix", n * n * (1 + 3 * batch * itemsize), memory_limit,
+                 f"it materialises N×N matrices (N = {n:,}); local_global_attention() "
+                 "needs O(N·window) memory; ")
     scale = 1.0 / math.sqrt(d) if scale is None else float(scale)
-    mask = local_global_mask(n, window, global_tokens, include_self=include_self)
+    mask = local_global_mask(n, window, global_tokens, include_self=include_self,
+                             memory_limit=memory_limit)
     s = (q * scale) @ _ops.swap_last(k)
     s = do("where", _ops.const(mask, q), s, _ops.NEG_INF)
     m = _ops.safe_max(s)

@@ -23,6 +23,9 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +34,19 @@ import numpy as np
 from holonet._options import check_int
 
 __all__ = ["Tree"]
+
+#: Every live tree by its token: the torch operators receive the token (a plain int that
+#: torch.compile can treat as a constant) and look the tree up here.
+_REGISTRY: weakref.WeakValueDictionary[int, Tree] = weakref.WeakValueDictionary()
+_TOKENS = itertools.count(1)
+
+
+def _tree_by_token(token: int) -> Tree:
+    tree = _REGISTRY.get(int(token))
+    if tree is None:
+        raise RuntimeError(f"no live Tree with token {token}: the tree was garbage-collected "
+                           "while an attention call still referred to it")
+    return tree
 
 
 class Tree:
@@ -62,56 +78,84 @@ class Tree:
     """
 
     def __init__(self, levels: Sequence[Any], *, branching: Sequence[int] | None = None,
-                 meta: dict[str, Any] | None = None) -> None:
+                 meta: dict[str, Any] | None = None, _validate: bool = True) -> None:
         lv = [np.asarray(a, dtype=np.int64).reshape(-1) for a in levels]
         if not lv:
             raise ValueError("a tree needs at least one level above the leaves")
         n = lv[0].size
         if n < 1:
             raise ValueError("a tree needs at least one leaf")
+        sizes = [int(n)]
         for lvl, a in enumerate(lv):
-            if lvl > 0 and a.size != int(lv[lvl - 1].max()) + 1:
+            if a.size != sizes[-1]:
                 raise ValueError(f"level {lvl} maps {a.size} nodes but level {lvl - 1} "
-                                 f"uses {int(lv[lvl - 1].max()) + 1} parents")
-            if a.min() < 0:
-                raise ValueError(f"level {lvl} has a negative parent index")
-            used = np.unique(a)
-            if used.size != int(a.max()) + 1:
-                raise ValueError(f"level {lvl}: parents must be 0..{int(a.max())} with none "
-                                 "unused")
-        if int(lv[-1].max()) != 0:
-            raise ValueError(f"the top level must have one root; got {int(lv[-1].max()) + 1} "
-                             "nodes")
+                                 f"uses {sizes[-1]} parents")
+            top = int(a.max())
+            if _validate:  # constructors that build valid levels by design skip the sort
+                if a.min() < 0:
+                    raise ValueError(f"level {lvl} has a negative parent index")
+                used = np.unique(a)
+                if used.size != top + 1:
+                    raise ValueError(f"level {lvl}: parents must be 0..{top} with none "
+                                     "unused")
+            sizes.append(top + 1)
+        if sizes[-1] != 1:
+            raise ValueError(f"the top level must have one root; got {sizes[-1]} nodes")
         self.levels: tuple[np.ndarray, ...] = tuple(lv)
         self.branching: tuple[int, ...] | None = (tuple(int(b) for b in branching)
                                                   if branching is not None else None)
         self.meta: dict[str, Any] = dict(meta or {})
-        # leaf -> ancestor at each level (level 0: the leaf itself)
-        anc = [np.arange(n, dtype=np.int64)]
-        for a in self.levels:
-            anc.append(a[anc[-1]])
-        self._anc = anc
+        # plain Python facts: read on every attention call (also while torch.compile
+        # traces it), so they must not touch numpy
+        self._sizes: tuple[int, ...] = tuple(sizes)
+        self._fan: tuple[int, ...] = (
+            tuple(int(b) for b in self.branching) if self.branching is not None and
+            not _validate else tuple(int(np.bincount(a).max()) for a in lv))
+        self._token: int = next(_TOKENS)
+        _REGISTRY[self._token] = self
+        self._anc_cache: list[np.ndarray] | None = None
+        self._digest: str | None = None
+
+    @property
+    def _anc(self) -> list[np.ndarray]:
+        """Leaf -> ancestor at each level (level 0: the leaf itself), built on first use."""
+        if self._anc_cache is None:
+            anc = [np.arange(self._sizes[0], dtype=np.int64)]
+            for a in self.levels:
+                anc.append(a[anc[-1]])
+            self._anc_cache = anc
+        return self._anc_cache
+
+    def _structure_digest(self) -> str:
+        """A content hash of the level maps: equal trees share cached operator structure."""
+        if self._digest is None:
+            h = hashlib.blake2b(digest_size=16)
+            for a in self.levels:
+                h.update(np.int64(a.size).tobytes())
+                h.update(np.ascontiguousarray(a).tobytes())
+            self._digest = h.hexdigest()
+        return self._digest
 
     # ------------------------------------------------------------------ basic facts
     @property
     def n_leaves(self) -> int:
         """Number of leaves (tokens) ``N``."""
-        return int(self.levels[0].size)
+        return self._sizes[0]
 
     @property
     def depth(self) -> int:
         """Number of levels above the leaves (``1`` for the flat tree)."""
-        return len(self.levels)
+        return len(self._sizes) - 1
 
     @property
     def level_sizes(self) -> list[int]:
         """Number of nodes per level, leaves first, root (``1``) last."""
-        return [self.n_leaves] + [int(a.max()) + 1 for a in self.levels]
+        return list(self._sizes)
 
     @property
     def max_branching(self) -> list[int]:
         """Largest number of children of a node, per level ``1 .. depth``."""
-        return [int(np.bincount(a).max()) for a in self.levels]
+        return list(self._fan)
 
     def ancestors(self, level: int) -> np.ndarray:
         """Index of each leaf's ancestor at ``level`` (``0`` = the leaf itself), shape ``(N,)``."""
@@ -132,11 +176,14 @@ class Tree:
 
     def child_table(self, level: int) -> np.ndarray:
         """Children of each ``level`` node padded with ``-1``: shape ``(n_level, max_children)``."""
-        kids = self.children(level)
-        width = max(k.size for k in kids)
-        table = np.full((len(kids), width), -1, dtype=np.int64)
-        for row, k in enumerate(kids):
-            table[row, :k.size] = k
+        level = check_int("level", level, minimum=1, maximum=self.depth)
+        a = self.levels[level - 1]
+        order = np.argsort(a, kind="stable")
+        fan = np.bincount(a, minlength=self._sizes[level])
+        start = np.cumsum(fan) - fan
+        parent = a[order]
+        table = np.full((self._sizes[level], int(fan.max())), -1, dtype=np.int64)
+        table[parent, np.arange(order.size) - start[parent]] = order
         return table
 
     def is_flat(self) -> bool:
@@ -144,7 +191,24 @@ class Tree:
         return self.depth == 1
 
     # ------------------------------------------------------------------ blocks
-    def block_index(self, radius: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def last_leaf(self, level: int) -> np.ndarray:
+        """Largest leaf (token) index under each node of ``level``, shape ``(n_level,)``.
+
+        A block ``B`` lies entirely in the past of query ``i`` iff
+        ``last_leaf(B) < i`` (causal attention, :func:`holonet.attention.hsa`).
+
+        Examples
+        --------
+        >>> Tree.fixed_windows(7, [3]).last_leaf(1).tolist()
+        [2, 5, 6]
+        """
+        level = check_int("level", level, minimum=0, maximum=self.depth)
+        out = np.full(self._sizes[level], -1, dtype=np.int64)
+        np.maximum.at(out, self._anc[level], np.arange(self._sizes[0], dtype=np.int64))
+        return out
+
+    def block_index(self, radius: int = 0, *, memory_limit: int | str | None = None
+                    ) -> tuple[np.ndarray, np.ndarray]:
         """For every pair ``(i, j)`` the block of ``j`` seen from query ``i``.
 
         Returns ``(level, node)``, two ``(N, N)`` integer arrays: ``j`` lies in the
@@ -156,6 +220,12 @@ class Tree:
         most ``r`` positions apart. The diagonal is the leaf itself
         (``level 0``). Quadratic: for tests and figures.
 
+        ``memory_limit``: budget in bytes (or ``'8G'``) for the ``N×N`` int64
+        arrays and their temporaries (about ``48·N²`` bytes); default
+        :func:`holonet.contract.default_memory_limit` (``HOLONET_MEMORY_LIMIT``).
+        Above it :class:`holonet.attention.AttentionTooLarge` is raised before
+        anything is allocated.
+
         Examples
         --------
         >>> lev, node = Tree.fixed_windows(4, branching=[2]).block_index()
@@ -164,7 +234,11 @@ class Tree:
         >>> node[0].tolist()  # leaf 1 alone; leaves 2, 3 form window node 1
         [0, 1, 1, 1]
         """
+        from holonet.attention._ops import check_memory
+
         n = self.n_leaves
+        check_memory("Tree.block_index", 48 * n * n, memory_limit,
+                     f"it materialises N×N int64 block maps (N = {n:,}); ")
         level = np.zeros((n, n), dtype=np.int64)
         node = np.broadcast_to(np.arange(n), (n, n)).copy()
         # walking down from the root, the last level at which i and j share an
@@ -268,7 +342,8 @@ class Tree:
             levels.append(np.zeros(1, dtype=np.int64))
             eff.append(1)
         return cls(levels, branching=eff, meta={"kind": "fixed_windows",
-                                                "requested": list(branching)})
+                                                "requested": list(branching)},
+                   _validate=False)
 
     @classmethod
     def from_levels(cls, assignments: Sequence[Any], *, meta: dict[str, Any] | None = None

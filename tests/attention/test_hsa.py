@@ -260,28 +260,24 @@ def test_every_backend_matches_the_reference(backend, rng, n, branching):
             np.testing.assert_allclose(to_numpy(out), ref, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("chunk", [1, 8, 24, 64])
-def test_chunked_window_dp_equals_reference(backend, rng, monkeypatch, chunk):
-    """The window DP processes subtrees of <= _WINDOW_CHUNK tokens at a time."""
-    import importlib
+@pytest.mark.parametrize("chunk", [1, 40, 1000])
+def test_chunked_general_dp_equals_reference(backend, rng, monkeypatch, chunk):
+    """The general-tree DP gathers keys for bounded chunks of leaves at a time."""
+    from holonet.attention import _general
 
-    from holonet.attention import mera_attention, mera_matrix
-
-    hsa_mod = importlib.import_module("holonet.attention.hsa")  # the name is also a function
-
-    monkeypatch.setattr(hsa_mod, "_WINDOW_CHUNK", chunk)
-    for n, branching in [(100, [4, 2, 3]), (64, [2, 2, 2, 2, 2, 2]), (37, [3, 2, 2])]:
-        tree = Tree.fixed_windows(n, branching)
+    monkeypatch.setattr(_general, "_CHUNK_ELEMENTS", chunk)
+    monkeypatch.setattr(_general, "STRUCTURE_CACHE", _general.ByteLRU(2**20))
+    for n, branching in [(100, [4, 2, 3]), (37, [3, 2, 2])]:
+        tree = Tree(Tree.fixed_windows(n, branching).levels)
         q, k, v = rng.standard_normal((3, 2, n, 3))
         mask = rng.random((2, n)) < 0.3
         x = [asarray(a, like=backend) for a in (q, k, v)]
         for km in (None, mask):
             kmb = None if km is None else asarray(km, like=backend)
-            np.testing.assert_allclose(to_numpy(hsa(*x, tree, False, kmb)),
-                                       hsa_dense(q, k, v, tree, False, km), atol=1e-12)
-            np.testing.assert_allclose(
-                to_numpy(mera_attention(*x, tree=tree, key_padding_mask=kmb)),
-                mera_matrix(q, k, tree=tree, key_padding_mask=km) @ v, atol=1e-12)
+            for causal in (False, True):
+                np.testing.assert_allclose(
+                    to_numpy(hsa(*x, tree, False, kmb, causal=causal)),
+                    hsa_dense(q, k, v, tree, False, km, causal=causal), atol=1e-12)
 
 
 def test_torch_gradients_through_the_padded_window_path(rng):
