@@ -72,8 +72,9 @@ def run_scratch(quick: bool = True, seed: int = 0, progress: bool = False) -> di
     n_sent = 5 if quick else 9
     n = n_sent * SENT_LEN
     e = 32
-    steps = 200 if quick else 3000
-    n_test = 512 if quick else 4000
+    steps = 40 if quick else 3000
+    n_test = 256 if quick else 4000
+    batch = 32 if quick else 64
     trees = {"hsa (sentence tree)": Tree.fixed_windows(n, [SENT_LEN, n_sent]),
              "flat (softmax)": Tree.fixed_windows(n, [n])}
     test_x, test_y = sample_documents(n_test, n_sent, torch.Generator().manual_seed(seed + 99))
@@ -92,7 +93,7 @@ def run_scratch(quick: bool = True, seed: int = 0, progress: bool = False) -> di
         losses, acc_curve = [], []
         for step in tqdm(range(steps), desc=f"scratch/{name}", disable=not progress):
             model.train()
-            x, y = sample_documents(64, n_sent, g)
+            x, y = sample_documents(batch, n_sent, g)
             loss = nn.functional.cross_entropy(model(x), y)
             opt.zero_grad()
             loss.backward()
@@ -114,7 +115,7 @@ def run_scratch(quick: bool = True, seed: int = 0, progress: bool = False) -> di
         }
     return {"experiment": "scratch", "quick": quick, "seed": seed,
             "task": {"sentences": n_sent, "sentence_len": SENT_LEN, "tokens": n,
-                     "vocab": VOCAB, "train_steps": steps, "batch": 64, "n_test": n_test,
+                     "vocab": VOCAB, "train_steps": steps, "batch": batch, "n_test": n_test,
                      "majority_baseline": float(max(test_y.float().mean(),
                                                     1 - test_y.float().mean()))},
             "models": results}

@@ -1,8 +1,12 @@
-"""Figures of the holonet.nn experiments (``holonet experiment NAME`` writes their data).
+"""Figures of the holonet.nn experiments, drawn from the experiments' JSON numbers.
 
-Each figure draws the numbers of ``figures/nn_data/nn_<name>.json`` when that file exists
-(written by ``holonet experiment``), otherwise it runs the experiment's quick
-version in process. No torch import at module level.
+Full mode (``holonet figures``) draws the **committed full runs**:
+``figures/nn_data/nn_<name>.json``, written by ``holonet experiment NAME --out figures``
+(the command is printed on the figure); it never retrains anything. Quick mode
+(``holonet figures --quick``, the test suite) reruns each experiment at its quick
+size in process, so the whole path from code to figure is exercised; quick results
+are labelled as such. :func:`render_experiment` draws the numbers of a run just made
+(``holonet experiment`` calls it). No torch import at module level.
 """
 
 from __future__ import annotations
@@ -13,35 +17,77 @@ from typing import Any
 
 from holonet.viz.figures import register_figure
 
-__all__ = ["RESULTS", "nn_erasure", "nn_listops", "nn_scratch", "nn_zero_shot"]
+__all__ = ["RESULTS", "nn_erasure", "nn_listops", "nn_scratch", "nn_zero_shot",
+           "render_experiment"]
 
-#: Results handed over by :func:`holonet.nn.experiments.run` (drawn instead of a re-run).
+#: Results handed over by :func:`render_experiment` (drawn instead of a re-run).
 RESULTS: dict[str, dict[str, Any]] = {}
+#: Quick runs made in this process (quick figures rerun the experiment once).
+_QUICK: dict[str, dict[str, Any]] = {}
+
+
+def render_experiment(name: str, data: dict[str, Any], out: str | Path) -> list[Path]:
+    """Draw the figure of experiment ``name`` from ``data`` (a run's numbers) into ``out``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from holonet.nn.experiments import load_data
+    >>> data = load_data("scratch", _repo_figures())          # the committed full run
+    >>> [p.suffix for p in render_experiment("scratch", data, tempfile.mkdtemp())][:2]
+    ['.svg', '.pdf']
+    """
+    from holonet.nn.experiments import figure_name
+    from holonet.viz.figures import render
+
+    fig = figure_name(name)
+    RESULTS[fig] = data
+    try:
+        return render(fig, out, quick=bool(data.get("quick")))
+    finally:
+        RESULTS.pop(fig, None)
+
+
+def _repo_figures() -> Path:
+    return Path(__file__).resolve().parents[3] / "figures"
 
 
 def _candidates(fig: str) -> list[Path]:
-    root = Path(__file__).resolve().parents[3]
     return [Path("figures") / "nn_data" / f"{fig}.json",
-            root / "figures" / "nn_data" / f"{fig}.json"]
+            _repo_figures() / "nn_data" / f"{fig}.json"]
 
 
 def _load(fig: str, experiment: str, quick: bool) -> dict[str, Any]:
+    """The numbers a figure draws: handed over, a fresh quick run, or the committed run."""
     if fig in RESULTS:
         return RESULTS[fig]
+    if quick:
+        if experiment not in _QUICK:
+            from holonet.nn.experiments import run_experiment
+
+            _QUICK[experiment] = run_experiment(experiment, quick=True, seed=0,
+                                                progress=False)
+        return _QUICK[experiment]
     for path in _candidates(fig):
         if path.is_file():
             return dict(json.loads(path.read_text()))
-    from holonet.nn.experiments import run_experiment
-
-    return run_experiment(experiment, quick=True, seed=0, progress=False)
+    raise FileNotFoundError(f"{_candidates(fig)[-1]} does not exist: the figure {fig!r} is "
+                            f"drawn from the committed full run; make it with "
+                            f"`holonet experiment {experiment} --out figures` (or draw the "
+                            "quick version with --quick)")
 
 
 def _subtitle(data: dict[str, Any]) -> str:
-    return f"seed {data.get('seed', 0)}" + (" (quick run)" if data.get("quick") else "")
+    seed = data.get("seed", 0)
+    if data.get("quick"):
+        return f"quick run, seed {seed}"
+    cmd = data.get("command") or f"holonet experiment {data.get('experiment', '?')}"
+    return f"committed full run, seed {seed}: {cmd}"
 
 
 @register_figure("nn_erasure", "Erasure robustness: bit accuracy vs fraction of masked boundary "
-                 "tokens (holographic vs standard encoder, equal parameters)", needs=("torch",))
+                 "tokens (holographic with/without the error-correcting loss vs standard "
+                 "encoder, equal parameters)", needs=("torch",))
 def nn_erasure(quick: bool = True) -> Any:
     import matplotlib.pyplot as plt
 
@@ -55,6 +101,7 @@ def nn_erasure(quick: bool = True) -> Any:
                        "interval_curves"))
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 3.4), squeeze=False)
     styles = {"holographic": (PALETTE[0], "o", "-"), "standard": (PALETTE[1], "s", "-"),
+              "holographic + aux": (PALETTE[4], "D", "-"),
               "optimal decoder": (PALETTE[6], None, "--")}
     thr = d.get("threshold", {})
     for ax, (title, accs, key) in zip(axes[0], panels):
@@ -62,7 +109,7 @@ def nn_erasure(quick: bool = True) -> Any:
             color, marker, ls = styles.get(name, (PALETTE[2], "^", "-"))
             label = f"{name} ({d['params'][name]:,} params)" if name in d["params"] else name
             ax.plot(rates, acc, color=color, marker=marker, ls=ls, label=label)
-        if thr.get("available"):
+        if thr:
             for c, color in zip(thr.get(key, []), (PALETTE[3], PALETTE[5])):
                 ax.plot(rates, c["success"], color=color, ls=":", lw=1.2,
                         label=f"HaPPY {c['label']} central logical (exact)")
@@ -76,7 +123,7 @@ def nn_erasure(quick: bool = True) -> Any:
         ax.set_title(title)
         ax.legend(fontsize=6.5, loc="lower left")
     axes[0][0].set_ylabel("bit accuracy / recovery probability")
-    fig.suptitle(f"Recovering the core from a masked boundary ({_subtitle(d)})", fontsize=9)
+    fig.suptitle(f"Recovering the core from a masked boundary\n({_subtitle(d)})", fontsize=8)
     return fig
 
 
@@ -106,7 +153,7 @@ def nn_zero_shot(quick: bool = True) -> Any:
         ax.set_xlabel("attention FLOPs / dense")
         ax.legend(fontsize=6.5, loc="lower right")
     fig.suptitle(f"HSA injected into all-MiniLM-L6-v2, no retraining: {d['n_sentences']} "
-                 f"sentences, mean {d['tokens_mean']:.0f} tokens ({_subtitle(d)})", fontsize=9)
+                 f"sentences, mean {d['tokens_mean']:.0f} tokens\n({_subtitle(d)})", fontsize=8)
     return fig
 
 
@@ -138,7 +185,7 @@ def nn_scratch(quick: bool = True) -> Any:
     t = d["task"]
     fig.suptitle(f"{t['sentences']} sentences x {t['sentence_len']} tokens, "
                  f"{next(iter(d['models'].values()))['params']:,} parameters each "
-                 f"({_subtitle(d)})", fontsize=9)
+                 f"\n({_subtitle(d)})", fontsize=8)
     return fig
 
 
