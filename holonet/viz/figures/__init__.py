@@ -1,10 +1,21 @@
 """Registry of the project's figures; ``holonet figures`` regenerates them all.
 
 Each topic module in this package (``tiling``, ``codes``, ``verify``, ``mera``,
-``attention``, ``nn``) registers figure functions with :func:`register_figure`.
+``attention``, ``nn``, ...) registers figure functions with :func:`register_figure`.
 A figure function takes ``quick: bool`` (smaller sizes, for tests and CI) and
-returns a matplotlib ``Figure``; the registry saves it deterministically and
-atomically as ``figures/<name>.svg`` and ``figures/<name>.pdf``.
+returns a matplotlib ``Figure``; the registry draws it inside
+:func:`~holonet.viz.style.figure_style` and saves it atomically as
+``figures/<name>.svg``, ``figures/<name>.pdf`` and its data as
+``figures/<name>.json`` (see :mod:`holonet.viz.figures._data`: every plotted line,
+error bar, point, bar and image, plus anything attached with :func:`attach_data`),
+so a new figure gets its data file without any saving code of its own.
+
+Every file is byte-for-byte reproducible in a fixed environment: no creation
+date in the PDF or SVG metadata, a fixed SVG hash salt (the style file), and
+``SOURCE_DATE_EPOCH=0`` while saving (set and restored around the save), so
+``holonet figures`` on a clean checkout leaves ``git status`` clean. (A new
+matplotlib or fontTools release changes the bytes of embedded fonts: regenerate
+the figures when upgrading them.)
 
 Examples
 --------
@@ -15,21 +26,27 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
+import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from holonet._io import atomic_path
+from holonet._io import atomic_open, atomic_path
+from holonet.viz.figures._data import attach_data, dumps, figure_data
 
-__all__ = ["FORMATS", "FigureSpec", "expected_files", "missing_needs", "register_figure",
-           "registry", "render", "render_all"]
+__all__ = ["DATA_FORMAT", "FORMATS", "FigureSpec", "attach_data", "expected_files",
+           "figure_data", "missing_needs", "register_figure", "registry", "render",
+           "render_all"]
 
-#: File formats written for every figure (both vector).
+#: Image formats written for every figure (both vector).
 FORMATS: tuple[str, ...] = ("svg", "pdf")
+#: Format of the data file written beside every figure (``<name>.json``).
+DATA_FORMAT = "json"
 
 #: Topic modules that contribute figures; missing ones are skipped.
 _TOPICS = ("tiling", "codes", "verify", "mera", "attention", "nn")
@@ -45,7 +62,7 @@ class FigureSpec:
     --------
     >>> spec = registry()["tiling_54"]
     >>> spec.name, spec.needs, spec.filenames()
-    ('tiling_54', (), ['tiling_54.svg', 'tiling_54.pdf'])
+    ('tiling_54', (), ['tiling_54.svg', 'tiling_54.pdf', 'tiling_54.json'])
     """
 
     name: str
@@ -54,7 +71,8 @@ class FigureSpec:
     needs: tuple[str, ...] = ()
 
     def filenames(self) -> list[str]:
-        return [f"{self.name}.{fmt}" for fmt in FORMATS]
+        """The files :func:`render` writes: the images, then the data."""
+        return [f"{self.name}.{fmt}" for fmt in (*FORMATS, DATA_FORMAT)]
 
 
 def register_figure(name: str, description: str = "", needs: tuple[str, ...] = ()
@@ -111,17 +129,37 @@ def registry() -> dict[str, FigureSpec]:
     return dict(sorted(_REGISTRY.items()))
 
 
-def _save(fig: Any, outdir: Path, name: str) -> list[Path]:
-    import matplotlib.pyplot as plt
+@contextlib.contextmanager
+def _reproducible_env() -> Iterator[None]:
+    """``SOURCE_DATE_EPOCH=0`` for the duration of a save, then the caller's value back."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
 
+
+def _save(fig: Any, outdir: Path, spec: FigureSpec, *, quick: bool) -> list[Path]:
+    """Write the images and the data file of a drawn figure (each atomically)."""
+    record = {"figure": spec.name, "description": spec.description, "quick": bool(quick),
+              **figure_data(fig)}
+    text = dumps(record)
     paths = []
-    for fmt in FORMATS:
-        target = outdir / f"{name}.{fmt}"
-        meta = {"Date": None} if fmt == "svg" else {"CreationDate": None, "ModDate": None}
-        with atomic_path(target) as tmp:
-            fig.savefig(tmp, format=fmt, metadata=meta, bbox_inches="tight")
-        paths.append(target)
-    plt.close(fig)
+    with _reproducible_env():
+        for fmt in FORMATS:
+            target = outdir / f"{spec.name}.{fmt}"
+            meta = {"Date": None} if fmt == "svg" else {"CreationDate": None, "ModDate": None}
+            with atomic_path(target) as tmp:
+                fig.savefig(tmp, format=fmt, metadata=meta, bbox_inches="tight")
+            paths.append(target)
+    target = outdir / f"{spec.name}.{DATA_FORMAT}"
+    with atomic_open(target, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    paths.append(target)
     return paths
 
 
@@ -149,7 +187,7 @@ def expected_files() -> set[str]:
 
     Examples
     --------
-    >>> all(f.rsplit(".", 1)[1] in FORMATS for f in expected_files())
+    >>> all(f.rsplit(".", 1)[1] in (*FORMATS, DATA_FORMAT) for f in expected_files())
     True
     """
     return {f for spec in registry().values() for f in spec.filenames()}
@@ -158,16 +196,22 @@ def expected_files() -> set[str]:
 def render(name: str, outdir: str | Path = "figures", *, quick: bool = False) -> list[Path]:
     """Draw figure ``name`` and write its files into ``outdir``; returns the paths.
 
-    Warnings raised while drawing or saving are errors (a figure that warns is a
-    figure with a defect). Raises ``ValueError`` naming the valid figures if
-    ``name`` is unknown, and if a module in the figure's ``needs`` is missing.
+    The files are ``<name>.svg``, ``<name>.pdf`` and the data ``<name>.json``
+    (:func:`figure_data` of the drawn figure, with the figure's name,
+    description and ``quick`` flag). Warnings raised while drawing or saving are
+    errors (a figure that warns is a figure with a defect). Raises
+    ``ValueError`` naming the valid figures if ``name`` is unknown, and if a
+    module in the figure's ``needs`` is missing.
 
     Examples
     --------
-    >>> import tempfile
+    >>> import json, tempfile
     >>> paths = render("tiling_54", tempfile.mkdtemp(), quick=True)
     >>> [p.name for p in paths], all(p.stat().st_size > 0 for p in paths)
-    (['tiling_54.svg', 'tiling_54.pdf'], True)
+    (['tiling_54.svg', 'tiling_54.pdf', 'tiling_54.json'], True)
+    >>> data = json.loads(paths[2].read_text())
+    >>> data["figure"], data["quick"], len(data["axes"]) > 0
+    ('tiling_54', True, True)
     """
     import matplotlib.pyplot as plt
     from matplotlib.figure import Figure
@@ -190,7 +234,7 @@ def render(name: str, outdir: str | Path = "figures", *, quick: bool = False) ->
             if not isinstance(fig, Figure):
                 raise TypeError(f"figure function for {name!r} must return a matplotlib "
                                 f"Figure; got {type(fig).__name__}")
-            return _save(fig, outdir, name)
+            return _save(fig, outdir, spec, quick=quick)
         finally:
             if isinstance(fig, Figure):
                 plt.close(fig)
@@ -208,7 +252,7 @@ def render_all(outdir: str | Path = "figures", *, quick: bool = False,
     >>> import tempfile
     >>> paths = render_all(tempfile.mkdtemp(), quick=True, only=["tiling_54"], progress=False)
     >>> [p.name for p in paths]
-    ['tiling_54.svg', 'tiling_54.pdf']
+    ['tiling_54.svg', 'tiling_54.pdf', 'tiling_54.json']
     """
     from tqdm.auto import tqdm
 
