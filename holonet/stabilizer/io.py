@@ -278,12 +278,12 @@ def _parse_text(text: str, path: Path) -> Any:
             H, s = paulis_to_symplectic(stabs, n=n)
             if gf2.rank(H) != H.shape[0]:
                 raise _fail(path, sno, "the stabilizer generators are linearly dependent")
-            sx = sz = None
-            X = Z = None
             if lx is not None and lz is not None and k:
                 X, sx = paulis_to_symplectic(lx, n=n)
                 Z, sz = paulis_to_symplectic(lz, n=n)
-            code = StabilizerCode(H, s, X, Z, None if X is None else (sx, sz))
+                code = StabilizerCode(H, s, X, Z, (sx, sz))
+            else:
+                code = StabilizerCode(H, s)
         code.verify()
     except VerificationError as err:
         raise _fail(path, None, f"not a valid stabilizer code: {err}") from None

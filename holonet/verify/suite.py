@@ -62,7 +62,7 @@ def _stderr_of_mean(x: np.ndarray) -> float:
     return float(x.std(ddof=1) / np.sqrt(x.size)) if x.size > 1 else float("nan")
 
 
-def _binomial_stderr(hits: np.ndarray) -> float:
+def _binomial_stderr(hits: Any) -> float:
     m = float(np.mean(hits))
     return float(np.sqrt(m * (1 - m) / max(1, np.size(hits))))
 
