@@ -36,14 +36,26 @@ __all__ = ["HSABertAttention", "attention_flops", "bert_layers", "inject_hsa", "
 
 
 def _key_ignore_from_hf(mask: Tensor | None, n: int) -> Tensor | None:
-    """HF attention masks (2-d 1/0, 4-d bool 'attend', or 4-d additive) -> (B, N) ignore."""
+    """HF attention masks (2-d 1/0, 4-d bool 'attend', or 4-d additive) -> (B, N) ignore.
+
+    A 4-d mask must be a key-padding mask broadcast over heads and queries (every
+    query row equal); anything else (a causal or per-query mask) is refused.
+    """
     if mask is None:
         return None
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"attention_mask must be a torch.Tensor or None; got "
+                        f"{type(mask).__name__}")
     if mask.dim() == 2:
         return mask == 0
     if mask.dim() != 4:
-        raise ValueError(f"unsupported attention mask shape {tuple(mask.shape)}")
-    row = mask[:, 0, 0, :]  # query 0 ([CLS]) is never padding
+        raise ValueError(f"unsupported attention_mask shape {tuple(mask.shape)}; expected "
+                         "(B, N) or (B, 1|H, 1|N, N)")
+    row = mask[:, :1, :1, :]
+    if not bool((mask == row).all()):
+        raise ValueError("attention_mask varies across queries or heads (e.g. a causal "
+                         "mask): HSABertAttention implements key padding only")
+    row = row[:, 0, 0, :]
     if row.shape[-1] != n:
         row = row.expand(row.shape[0], n)
     if row.dtype == torch.bool:
@@ -51,9 +63,25 @@ def _key_ignore_from_hf(mask: Tensor | None, n: int) -> Tensor | None:
     return row < -1e3
 
 
+#: keyword arguments transformers passes that HSA does not use, with the reason
+_IGNORED = {"position_ids": "BERT adds absolute positions in its embeddings; "
+                            "BertSelfAttention does not read position_ids either"}
+
+
 class HSABertAttention(nn.Module):
     """Drop-in for a HF ``BertAttention``: HSA with the original weights, then the
-    original ``output`` block's dropout + residual LayerNorm."""
+    original ``output`` block's dropout + residual LayerNorm.
+
+    Implemented: ``hidden_states`` and a key-padding ``attention_mask``. Refused with a
+    ``ValueError`` naming them: ``encoder_hidden_states``/``encoder_attention_mask``
+    (cross-attention), a ``cache``/``past_key_value(s)`` (incremental decoding),
+    ``head_mask``, ``output_attentions=True`` (transformers records attention maps
+    from ``BertSelfAttention`` modules, which this is not: call
+    :class:`~holonet.nn.HSAttention` with ``need_weights=True`` instead), a
+    per-query (e.g. causal) ``attention_mask``, extra positional arguments and any
+    other keyword with a value. ``position_ids`` is accepted and unused, as in
+    ``BertSelfAttention``.
+    """
 
     def __init__(self, bert_attention: Any, tree: TreeSpec = None,
                  include_self: bool = True) -> None:
@@ -64,7 +92,19 @@ class HSABertAttention(nn.Module):
         self.dropout = bert_attention.output.dropout
 
     def forward(self, hidden_states: Tensor, attention_mask: Tensor | None = None,
+                encoder_hidden_states: Tensor | None = None,
+                encoder_attention_mask: Tensor | None = None, cache: Any = None,
                 *args: Any, **kwargs: Any) -> tuple[Tensor, None]:
+        if args:
+            raise ValueError(f"HSABertAttention takes at most 5 positional arguments; got "
+                             f"{5 + len(args)}")
+        given = {"encoder_hidden_states": encoder_hidden_states,
+                 "encoder_attention_mask": encoder_attention_mask, "cache": cache,
+                 **{k: v for k, v in kwargs.items() if k not in _IGNORED}}
+        refused = sorted(k for k, v in given.items() if v is not None and v is not False)
+        if refused:
+            raise ValueError(f"HSABertAttention does not implement {', '.join(refused)} "
+                             "(self-attention over the whole sequence, key padding only)")
         ignore = _key_ignore_from_hf(attention_mask, hidden_states.shape[1])
         out, _ = self.hsa(hidden_states, hidden_states, hidden_states, key_padding_mask=ignore,
                           need_weights=False)

@@ -75,3 +75,34 @@ def test_tiny_bert_padding_and_bad_layers() -> None:
         inject_hsa(bert, layers=[7])
     with pytest.raises(ValueError, match="already uses HSA"):
         inject_hsa(flat, layers=[0])
+
+
+def test_injected_attention_refuses_what_it_does_not_implement() -> None:
+    import transformers
+
+    from holonet.nn.inject import HSABertAttention
+
+    cfg = transformers.BertConfig(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                  intermediate_size=32, vocab_size=50)
+    bert = transformers.BertModel(cfg).eval()
+    att = inject_hsa(bert, layers=[0]).encoder.layer[0].attention
+    assert isinstance(att, HSABertAttention)
+    h = torch.randn(2, 5, 16)
+    out, w = att(h, None, position_ids=None, cache=None, output_attentions=False)
+    assert out.shape == h.shape and w is None
+    for kw in ({"encoder_hidden_states": h}, {"encoder_attention_mask": torch.ones(2, 5)},
+               {"head_mask": torch.ones(2)}, {"output_attentions": True},
+               {"past_key_values": object()}, {"cache": object()}):
+        with pytest.raises(ValueError, match=next(iter(kw))):
+            att(h, None, **kw)
+    with pytest.raises(ValueError, match="positional"):
+        att(h, None, None, None, None, torch.ones(2))
+    causal = torch.ones(5, 5).tril().bool()[None, None].expand(2, 1, 5, 5)
+    with pytest.raises(ValueError, match="varies across queries"):
+        att(h, causal)
+    pad = torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]).bool()[:, None, None, :]
+    a, _ = att(h, pad.expand(2, 1, 5, 5))
+    b, _ = att(h, torch.tensor([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]))
+    assert torch.allclose(a, b)
+    with pytest.raises(ValueError, match="output_attentions"):
+        inject_hsa(bert, layers=[0])(torch.tensor([[1, 5, 7, 2]]), output_attentions=True)
