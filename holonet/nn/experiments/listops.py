@@ -81,7 +81,7 @@ from holonet.nn.experiments._listops_data import LRA_LISTOPS, VOCAB, ListOpsSpli
 
 __all__ = ["LRA_REFERENCE", "MODELS", "PEER_PACKAGES", "ListOpsConfig", "ListOpsEncoder",
            "build_model", "pinned_threads", "run_listops", "run_listops_quick",
-           "run_listops_to_files"]
+           "run_listops_to_files", "run_listops_to_json"]
 
 #: attention variant -> one-line description
 MODELS: dict[str, str] = {
@@ -571,28 +571,15 @@ def run_listops_quick(quick: bool = True, seed: int = 0, progress: bool = False
 
 
 # ---------------------------------------------------------------------------------
-# files: JSON (atomic, after every model), figure
+# the JSON file: rewritten atomically after every model
 
-#: The JSON file (under ``<out>/nn_data/``) and the figure name.
+#: The JSON file (under ``<out>/nn_data/``) and the figure drawing it.
 JSON_NAME = "listops.json"
 FIGURE = "nn_listops"
 
 
-def _command(quick: bool, seed: int, budget: float | None, models: Sequence[str] | None,
-             out: Path) -> str:
-    parts = ["holonet experiment listops"]
-    if quick:
-        parts.append("--quick")
-    if budget is not None:
-        parts.append(f"--budget {budget:g}")
-    if models is not None:
-        parts.append("--models " + " ".join(models))
-    parts.append(f"--seed {seed} --out {out}")
-    return " ".join(parts)
-
-
 def _previous(path: Path, cfg: ListOpsConfig, seed: int) -> dict[str, Any]:
-    """Results of other models from an earlier run with the same settings (else none)."""
+    """Models of an earlier run in ``path`` with the same settings and seed (else none)."""
     import json
 
     if not path.is_file():
@@ -606,27 +593,87 @@ def _previous(path: Path, cfg: ListOpsConfig, seed: int) -> dict[str, Any]:
     return {k: v for k, v in old.get("models", {}).items() if "skipped" not in v}
 
 
-def run_listops_to_files(out: str | Path = "figures", *, quick: bool = False, seed: int = 0,
-                         budget: float | None = None, models: Sequence[str] | None = None,
-                         progress: bool = True) -> dict[str, Any]:
-    """``holonet experiment listops``: run, write ``<out>/nn_data/listops.json`` and the figure.
+def run_listops_to_json(path: str | Path, cfg: ListOpsConfig, *,
+                        models: Sequence[str] | None = None, seed: int = 0,
+                        progress: bool = False, command: str = "") -> dict[str, Any]:
+    """:func:`run_listops`, writing ``path`` (JSON, atomically) after every model.
 
-    Every output path is checked before any work starts. The JSON is rewritten
-    atomically after each model, so an interrupted run keeps the finished models;
-    rerunning with ``models=`` (same settings and seed) merges into the earlier
-    results. ``budget``: CPU seconds of training per model (default 900; with
-    ``quick``, replaces quick mode's step limit).
+    An interrupted run keeps the finished models on disk. With ``models`` given,
+    the results of the other models already in ``path`` from a run with the same
+    settings and seed are kept (merged in :data:`MODELS` order); ``complete`` is
+    true once every model of :data:`MODELS` is present.
     """
     import json
 
-    from holonet._io import atomic_open, check_output_path
-    from holonet.viz.figures import FORMATS, render
+    from holonet._io import atomic_open
 
-    out = check_output_path(out, what="--out", kind="dir")
-    target = check_output_path(out / "nn_data" / JSON_NAME, what="listops JSON", kind="file")
-    for fmt in FORMATS:
-        check_output_path(out / f"{FIGURE}.{fmt}", what="listops figure", kind="file")
-    if budget is not None and not (isinstance(budget, int | float) and budget > 0):
+    path = Path(path)
+    earlier = _previous(path, cfg, seed) if models is not None else {}
+
+    def merged(result: dict[str, Any]) -> dict[str, Any]:
+        runs = {**earlier, **result["models"]}
+        data = {**result, "models": {k: runs[k] for k in MODELS if k in runs},
+                "command": command}
+        data["complete"] = bool(result["complete"]) and all(k in runs for k in MODELS)
+        return data
+
+    def save(result: dict[str, Any]) -> None:
+        with atomic_open(path, "w") as fh:
+            json.dump(merged(result), fh, indent=1)  # models in MODELS order
+            fh.write("\n")
+
+    result = run_listops(cfg, models=models, seed=seed, progress=progress, on_model_done=save)
+    save(result)
+    return merged(result)
+
+
+#: CPU seconds of training per model when no budget is given
+DEFAULT_BUDGET = 900.0
+#: the figure formats of :mod:`holonet.viz.figures` (checked before any work)
+_FIGURE_FORMATS = ("svg", "pdf")
+
+
+def listops_command(*, quick: bool, seed: int, budget: float | None,
+                    models: Sequence[str] | None, out: str | Path) -> str:
+    """The command line that reproduces a run.
+
+    Examples
+    --------
+    >>> listops_command(quick=False, seed=0, budget=900, models=None, out="figures")
+    'holonet experiment listops --budget 900 --seed 0 --out figures'
+    """
+    parts = ["holonet experiment listops"]
+    if quick:
+        parts.append("--quick")
+    if budget is not None:
+        parts.append(f"--budget {budget:g}")
+    if models is not None:
+        parts.append("--models " + " ".join(models))
+    parts.append(f"--seed {seed} --out {out}")
+    return " ".join(parts)
+
+
+def run_listops_to_files(out: str | Path = "figures", *, quick: bool = False, seed: int = 0,
+                         budget: float | None = None, models: Sequence[str] | None = None,
+                         progress: bool = True) -> dict[str, Any]:
+    """``holonet experiment listops``: check the outputs, run, write ``OUT/nn_data/listops.json``.
+
+    Every output path (the JSON and the figure files ``OUT/nn_listops.{svg,pdf}``
+    that the command draws afterwards), ``budget`` and ``models`` are checked
+    before any work starts. ``budget``: CPU seconds of training per model
+    (default 900; with ``quick`` it replaces quick mode's step limit). Returns the
+    data with ``files`` (the JSON path); see :func:`run_listops_to_json`.
+    """
+    from holonet._io import check_output_path
+
+    check_int("seed", seed, minimum=0)
+    out_dir = check_output_path(out, what="--out", kind="dir")
+    target = check_output_path(out_dir / "nn_data" / JSON_NAME, what="listops JSON",
+                               kind="file")
+    for fmt in _FIGURE_FORMATS:
+        check_output_path(out_dir / f"{FIGURE}.{fmt}", what="listops figure", kind="file")
+    if budget is not None and (isinstance(budget, bool) or not isinstance(budget, int | float)
+                               or not budget > 0):
         raise ValueError(f"--budget must be a positive number of CPU seconds; got {budget!r}")
     for name in models or ():
         check_option("ListOps model", name, MODELS)
@@ -635,30 +682,9 @@ def run_listops_to_files(out: str | Path = "figures", *, quick: bool = False, se
         if budget is not None:
             cfg = cfg.replace(budget_cpu_s=float(budget), max_steps=None)
     else:
-        cfg = ListOpsConfig.full(900.0 if budget is None else float(budget))
-    earlier = _previous(target, cfg, seed) if models is not None else {}
-    command = _command(quick, seed, budget, models, out)
-
-    def merged(result: dict[str, Any]) -> dict[str, Any]:
-        runs = {**earlier, **result["models"]}
-        data = {**result, "models": {k: runs[k] for k in MODELS if k in runs},
-                "command": command}
-        data["complete"] = bool(result["complete"]) and all(
-            k in runs for k in MODELS)
-        return data
-
-    def save(result: dict[str, Any]) -> None:
-        with atomic_open(target, "w") as fh:
-            json.dump(merged(result), fh, indent=1)  # models in MODELS order
-
-    result = run_listops(cfg, models=models, seed=seed, progress=progress, on_model_done=save)
-    data = merged(result)
-    save(result)
-    nnfig = importlib.import_module("holonet.viz.figures.nn")
-    nnfig.RESULTS[FIGURE] = data
-    try:
-        paths = render(FIGURE, out, quick=quick)
-    finally:
-        nnfig.RESULTS.pop(FIGURE, None)
-    data["files"] = [str(target), *map(str, paths)]
+        cfg = ListOpsConfig.full(DEFAULT_BUDGET if budget is None else float(budget))
+    data = run_listops_to_json(target, cfg, models=models, seed=seed, progress=progress,
+                               command=listops_command(quick=quick, seed=seed, budget=budget,
+                                                       models=models, out=out))
+    data["files"] = [str(target)]
     return data

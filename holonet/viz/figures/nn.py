@@ -189,16 +189,18 @@ def nn_scratch(quick: bool = True) -> Any:
     return fig
 
 
-def _load_listops() -> dict[str, Any]:
-    if "nn_listops" in RESULTS:
-        return RESULTS["nn_listops"]
-    for path in _candidates("nn_listops"):
-        data = path.with_name("listops.json")
-        if data.is_file():
-            return dict(json.loads(data.read_text()))
-    from holonet.nn.experiments.listops import run_listops
-
-    return run_listops(None, seed=0)
+def _load_listops(quick: bool) -> dict[str, Any]:
+    """As :func:`_load`, but the committed run lives in ``nn_data/listops.json``."""
+    if "nn_listops" in RESULTS or quick:
+        return _load("nn_listops", "listops", quick)
+    paths = [p.with_name("listops.json") for p in _candidates("nn_listops")]
+    for path in paths:
+        if path.is_file():
+            return dict(json.loads(path.read_text()))
+    raise FileNotFoundError(f"{paths[-1]} does not exist: the figure 'nn_listops' is drawn "
+                            "from the committed full run; make it with `holonet experiment "
+                            "listops --budget 900 --out figures` (or draw the quick version "
+                            "with --quick)")
 
 
 @register_figure("nn_listops", "Long Range Arena ListOps: HSA vs flat softmax, compiled "
@@ -209,7 +211,7 @@ def nn_listops(quick: bool = True) -> Any:
 
     from holonet.viz.style import PALETTE
 
-    d = _load_listops()
+    d = _load_listops(quick)
     runs = {k: m for k, m in d["models"].items() if "skipped" not in m}
     colors = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(d["models"])}
     fig, axes = plt.subplots(2, 2, figsize=(8.6, 6.2))
@@ -258,6 +260,7 @@ def nn_listops(quick: bool = True) -> Any:
     params = ", ".join(f"{k} {m['params']:,}" for k, m in runs.items())
     fig.suptitle(f"ListOps, {cfg['min_length']}-{cfg['max_length']} tokens padded to "
                  f"{cfg['seq_len']}; {budget} per model, batch {cfg['batch']}, "
-                 f"{cfg['threads']} thread ({_subtitle(d)})\nparameters: {params}"
-                 + (f"; not run: {', '.join(skipped)}" if skipped else ""), fontsize=8)
+                 f"{cfg['threads']} thread; parameters: {params}"
+                 + (f"; not run: {', '.join(skipped)}" if skipped else "")
+                 + f"\n({_subtitle(d)})", fontsize=7.5)
     return fig
