@@ -173,7 +173,7 @@ def check_shots(what: str, value: Any, *, maximum: int | None = None,
     n = check_int(what, value, minimum=1)
     if maximum is not None and n > maximum:
         raise WorkTooLarge(f"{what}={n:,} is above the limit of {maximum:,}"
-                           + (f"; pass {override} to allow more" if override else ""))
+                           + (f"; pass a larger {override} to allow more" if override else ""))
     return n
 
 
@@ -378,11 +378,16 @@ def check_work(what: str, predicted: float, limit: float, *, unit: str, override
     holonet._options.WorkTooLarge: erasure_exhaustive would check 1.3e+13 patterns, above ...
     """
     if not predicted <= limit:
+        if unit.startswith("bytes"):  # "bytes" (of memory) or e.g. "bytes of HTML"
+            noun = unit[len("bytes"):].strip() or "of memory"
+            raise WorkTooLarge(f"{what} would need {human_bytes(predicted)} {noun}, above the "
+                               f"limit of {human_bytes(limit)}; pass a larger {override} to "
+                               "allow it")
+
         def fmt(x: float) -> str:
             return f"{int(x):,}" if float(x) < 1e9 else f"{float(x):.2g}"
 
-        verb = "need" if unit.endswith("bytes") or unit.endswith("B") else "check"
-        raise WorkTooLarge(f"{what} would {verb} {fmt(predicted)} {unit}, above the limit of "
+        raise WorkTooLarge(f"{what} would check {fmt(predicted)} {unit}, above the limit of "
                            f"{fmt(limit)}; pass a larger {override} to allow it")
 
 

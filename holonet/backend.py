@@ -103,7 +103,10 @@ def asarray(x: Any, like: Any = None, dtype: Any = None) -> Any:
     if backend == "torch":
         import torch
 
-        tdtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
+        tdtype = getattr(torch, dtype, None) if isinstance(dtype, str) else dtype
+        if isinstance(dtype, str) and not isinstance(tdtype, torch.dtype):
+            raise TypeError(f"unknown dtype {dtype!r} for the torch backend; expected a name "
+                            "such as 'float32', 'float64' or 'complex128'")
         out: Any
         if isinstance(x, torch.Tensor):
             out = x

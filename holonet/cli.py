@@ -94,7 +94,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
     for name in OUTPUT_ARGS:
         value = getattr(args, name, None)
-        if isinstance(value, str) or hasattr(value, "__fspath__"):
+        if isinstance(value, str | os.PathLike):
             check_output_path(value, what=f"--{name}", kind="any")
 
 

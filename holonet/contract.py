@@ -105,9 +105,14 @@ def default_memory_limit() -> int:
 
 
 def _parse_bytes(text: str | int | float) -> int:
-    if isinstance(text, int | float):
-        if text <= 0:
-            raise ValueError(f"memory limit must be positive; got {text!r}")
+    if isinstance(text, bool) or not isinstance(text, str | int | float | np.integer
+                                                   | np.floating):
+        raise TypeError(f"memory limit must be a number of bytes or a string such as '2G'; "
+                        f"got {type(text).__name__} {text!r}")
+    if not isinstance(text, str):
+        if not (np.isfinite(text) and text > 0):  # NaN and inf refused too
+            raise ValueError(f"memory limit must be a positive, finite number of bytes; "
+                             f"got {text!r}")
         return int(text)
     s = text.strip().upper().removesuffix("B").removesuffix("I")
     mult = {"K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}.get(s[-1:], 1)
@@ -117,8 +122,8 @@ def _parse_bytes(text: str | int | float) -> int:
         raise ValueError(
             f"cannot read memory limit {text!r}; expected bytes such as 2000000000 or '2G'"
         ) from None
-    if value <= 0:
-        raise ValueError(f"memory limit must be positive; got {text!r}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"memory limit must be positive and finite; got {text!r}")
     return int(value)
 
 
@@ -177,6 +182,9 @@ def _as_pairs(network: NetworkLike) -> list[tuple[Any, tuple[Leg, ...]]]:
             "network must be a sequence of (array, legs) pairs or a quimb TensorNetwork; "
             f"got {type(network).__name__}"
         )
+    if isinstance(network, str | bytes):
+        raise TypeError(f"network must be a sequence of (array, legs) pairs or a quimb "
+                        f"TensorNetwork; got the string {network!r:.40}")
     pairs = []
     for i, item in enumerate(network):
         if hasattr(item, "inds") and hasattr(item, "data"):  # a quimb Tensor
@@ -188,20 +196,80 @@ def _as_pairs(network: NetworkLike) -> list[tuple[Any, tuple[Leg, ...]]]:
             raise TypeError(
                 f"network entry {i} must be an (array, legs) pair; got {type(item).__name__}"
             ) from None
-        if isinstance(legs, str):
+        if isinstance(legs, str) or not isinstance(legs, Iterable):
             raise TypeError(
-                f"legs of tensor {i} must be a sequence of leg names, not the string {legs!r}"
+                f"legs of tensor {i} must be a sequence of leg names, not "
+                + (f"the string {legs!r}" if isinstance(legs, str) else repr(legs))
             )
         legs = tuple(legs)
-        ndim = len(getattr(array, "shape", np.shape(array)))
+        if not hasattr(array, "shape") or isinstance(array, str | bytes):
+            raise TypeError(
+                f"tensor {i} of the network must be an array (numpy, torch or cupy); got "
+                f"{type(array).__name__}" + (" (convert it with numpy.asarray)"
+                                             if isinstance(array, list | tuple) else "")
+            )
+        ndim = len(array.shape)
         if ndim != len(legs):
             raise ValueError(
                 f"tensor {i} has {ndim} axes but {len(legs)} leg names {legs!r}"
             )
+        try:
+            distinct = len(set(legs))
+        except TypeError:
+            raise TypeError(f"leg names of tensor {i} must be hashable (strings); got "
+                            f"{legs!r}") from None
+        if distinct != len(legs):
+            dup = next(leg for leg, c in Counter(legs).items() if c > 1)
+            raise ValueError(
+                f"tensor {i} names leg {dup!r} twice {legs!r}; a leg joins two tensors "
+                "(take a trace with an explicit identity tensor)"
+            )
         pairs.append((array, legs))
     if not pairs:
         raise ValueError("cannot contract an empty network")
+    if len({type(a) for a, _ in pairs}) > 1:
+        backends: dict[str, int] = {}
+        for i, (array, _) in enumerate(pairs):
+            backends.setdefault(_backend_of(array), i)
+        if len(backends) > 1:
+            names = ", ".join(f"tensor {i} is {b}" for b, i in backends.items())
+            raise TypeError(f"network mixes array backends ({names}); convert every tensor "
+                            "to one backend first (holonet.backend.asarray(x, like=...))")
     return pairs
+
+
+def _backend_of(array: Any) -> str:
+    from holonet.backend import get_backend
+
+    return get_backend(array)
+
+
+def _check_output(output: Any) -> tuple[Leg, ...] | None:
+    if output is None:
+        return None
+    if isinstance(output, str | bytes) or not isinstance(output, Iterable):
+        raise TypeError(f"output must be a sequence of leg names; got {type(output).__name__} "
+                        f"{output!r:.40}" + (" (wrap a single leg in a list)"
+                                            if isinstance(output, str) else ""))
+    out = tuple(output)
+    if len(set(out)) != len(out):
+        dup = next(leg for leg, c in Counter(out).items() if c > 1)
+        raise ValueError(f"output names leg {dup!r} more than once: {out!r}")
+    return out
+
+
+def _check_optimize(optimize: Any) -> Any:
+    if isinstance(optimize, str):
+        from opt_einsum.paths import _PATH_OPTIONS
+
+        if optimize not in _PATH_OPTIONS:
+            raise ValueError(f"unknown contraction optimizer optimize={optimize!r}; expected one "
+                             f"of {', '.join(repr(c) for c in _PATH_OPTIONS)} or a path "
+                             "optimizer object (e.g. a cotengra HyperOptimizer)")
+    elif isinstance(optimize, bool):
+        raise TypeError("optimize must be a path optimizer name such as 'auto' or an "
+                        f"optimizer object; got {optimize!r}")
+    return optimize
 
 
 @functools.lru_cache(maxsize=1024)
@@ -296,8 +364,9 @@ def _plan_pairs(pairs: list[tuple[Any, tuple[Leg, ...]]], output: Sequence[Leg] 
                 optimize: Any) -> ContractionPlan:
     legs_key = tuple(legs for _, legs in pairs)
     shapes_key = tuple(tuple(int(s) for s in np.shape(a)) for a, _ in pairs)
-    out = tuple(output) if output is not None else _default_output(legs_key)
-    return _plan_cached(legs_key, shapes_key, out, optimize)
+    checked = _check_output(output)
+    out = checked if checked is not None else _default_output(legs_key)
+    return _plan_cached(legs_key, shapes_key, out, _check_optimize(optimize))
 
 
 def _itemsize(arrays: Iterable[Any]) -> int:

@@ -5,7 +5,7 @@ The rule, as checked here:
 * Layers: 0 ``holonet`` (the package itself), ``_errors``, ``_options``, ``_io``,
   ``backend``, ``contract``; 1 ``stabilizer``, ``geometry``; 2 ``codes``, ``mera``;
   3 ``verify``, ``decode``; 4 ``attention``; 5 ``nn``; 6 ``cli``, ``viz``,
-  ``_report``, ``_bench_cli``.
+  ``_report``, ``_bench_cli``, ``_docs`` (tooling of the command line and the docs).
 * By role, every command-line registration module (a module named ``_cli`` or
   ``_<name>_cli``, e.g. ``holonet.verify._cli``) belongs to layer 6 wherever it
   sits: it is imported only by :mod:`holonet.cli` and may use any layer.
@@ -43,7 +43,7 @@ LAYERS: dict[str, int] = {
     "verify": 3, "decode": 3,
     "attention": 4,
     "nn": 5,
-    "cli": 6, "viz": 6, "_report": 6, "_bench_cli": 6,
+    "cli": 6, "viz": 6, "_report": 6, "_bench_cli": 6, "_docs": 6,
 }
 TOP = max(LAYERS.values())
 

@@ -121,9 +121,13 @@ def perfect_tensor(name: str = "513", legs: tuple[str, ...] | None = None,
     import quimb.tensor as qtn
 
     data = perfect_array(name)
+    if isinstance(legs, str | bytes):
+        raise TypeError(f"legs must be a sequence of leg names; got the string {legs!r}")
     inds = _LEGS[name] if legs is None else tuple(legs)
     if len(inds) != data.ndim:
         raise ValueError(f"perfect tensor {name!r} has {data.ndim} legs; got {len(inds)} names")
+    if len(set(inds)) != len(inds):
+        raise ValueError(f"legs must be distinct names; got {inds!r}")
     all_tags = {"PERFECT", name.upper()} | set(tags or ())
     return qtn.Tensor(data, inds=inds, tags=all_tags)
 
@@ -172,9 +176,9 @@ def is_perfect(tensor: Any, tol: float = 1e-10) -> bool:
 
     arr = check_numeric("tensor", getattr(tensor, "data", tensor))
     tol = check_float("tol", tol, minimum=0.0)
-    if arr.ndim < 2:
-        raise ValueError(f"a perfect tensor needs at least 2 legs; got an array of shape "
-                         f"{arr.shape}")
+    if arr.ndim < 2 or 0 in arr.shape:
+        raise ValueError(f"a perfect tensor needs at least 2 legs, each of dimension >= 1; "
+                         f"got an array of shape {arr.shape}")
     if nonfinite(arr):
         return False
     nd = arr.ndim

@@ -86,8 +86,14 @@ def circumradius(n: int, interior_angle: float) -> float:
     >>> round(circumradius(5, 2 * np.pi / 4), 10)
     0.3979754268
     """
+    from holonet._options import check_float, check_int
+
+    n = check_int("n", n, minimum=3)
+    interior_angle = check_float("interior_angle", interior_angle)
+    if not 0 < interior_angle < math.pi:
+        raise ValueError(f"interior_angle must be in (0, pi); got {interior_angle!r}")
     cosh_r = 1.0 / (math.tan(math.pi / n) * math.tan(interior_angle / 2))
-    if cosh_r <= 1:
+    if not cosh_r > 1:
         raise ValueError(f"a regular {n}-gon with interior angle {interior_angle!r} "
                          "is not hyperbolic")
     return math.sqrt((cosh_r - 1) / (cosh_r + 1))

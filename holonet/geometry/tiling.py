@@ -131,6 +131,8 @@ class _TileSequence(Sequence[Tile]):
         if isinstance(i, slice):
             return [Tile(self._tiling, j) for j in range(*i.indices(len(self)))]
         n = len(self)
+        if isinstance(i, bool) or not isinstance(i, int | np.integer):
+            raise TypeError(f"tile index must be an integer; got {type(i).__name__} {i!r}")
         j = int(i)
         if j < 0:
             j += n
@@ -168,7 +170,7 @@ def _berlekamp_massey(seq: list[int]) -> list[Any]:
     return [-x for x in c[1:ell + 1]]
 
 
-def _vertex_sizes(p: int, q: int, layers: int) -> list[int]:
+def _vertex_sizes(p: int, q: int, layers: int, cap: float = float("inf")) -> list[int]:
     """Closed form for the vertex convention (theory/tilings.md, Sec. 2).
 
     ``n_1 = 1``, ``n_2 = p (q - 2)``, ``n_3 = T n_2`` and ``n_{L+1} = T n_L - n_{L-1}``
@@ -179,11 +181,16 @@ def _vertex_sizes(p: int, q: int, layers: int) -> list[int]:
     --------
     >>> _vertex_sizes(5, 4, 5)
     [1, 10, 40, 150, 560]
+
+    With ``cap``, stops once the total exceeds it and at least ``_EXACT_LAYERS`` sizes are
+    known (then fewer than ``layers`` sizes are returned).
     """
     big_t = (p - 2) * (q - 2) - 2
     out = [1, p * (q - 2), big_t * p * (q - 2)][:layers]
-    while len(out) < layers:
+    total = sum(out)
+    while len(out) < layers and (total <= cap or len(out) < _EXACT_LAYERS):
         out.append(big_t * out[-1] - out[-2])
+        total += out[-1]
     return out
 
 
@@ -198,13 +205,18 @@ def _predict_sizes(q: int, ps: list[int], convention: str, pmax: int,
     recurrence; Berlekamp-Massey finds the shortest one exactly, and it is
     trusted only once at least three further terms confirm it, then extrapolated in
     integer arithmetic. Without a confirmed recurrence the combinatorial count is
-    continued up to ``max_tiles``; if the patch outgrows that first, the sizes
-    counted so far are returned with ``exact=False`` (their sum is a lower bound).
+    continued, in growing steps, up to ``max_tiles``; if the patch outgrows that
+    first (or the extrapolated total passes it), the sizes counted so far are
+    returned with ``exact=False`` (their sum is a lower bound above ``max_tiles``).
     """
     if convention == "vertex" and angles is None and len(set(ps)) == 1:
-        return _vertex_sizes(ps[0], q, len(ps)), True
+        closed = _vertex_sizes(ps[0], q, len(ps), cap=max_tiles)
+        return closed, len(closed) == len(ps)
     sizes: list[int] = []
-    for stop in (20_000, max_tiles):
+    # grow the combinatorial count in steps, so a recurrence confirmed early spares
+    # counting millions of tiles only to refuse them
+    stops = [s for s in (20_000, 100_000, 400_000, 1_600_000) if s < max_tiles] + [max_tiles]
+    for stop in stops:
         sizes = list(_build.build(q, ps, convention, pmax, angles, coords=False,
                                   stop_at=stop).sizes)
         if len(sizes) == len(ps):
@@ -213,12 +225,36 @@ def _predict_sizes(q: int, ps: list[int], convention: str, pmax: int,
         rec = _berlekamp_massey(terms)
         if len(terms) >= 2 * len(rec) + 3:
             out = list(sizes)
+            total = sum(out)
             while len(out) < len(ps):
+                if total > max_tiles and len(out) >= _EXACT_LAYERS:
+                    return out, False  # stop extrapolating: the guard refuses anyway
                 out.append(int(sum(ck * out[-1 - k] for k, ck in enumerate(rec))))
+                total += out[-1]
             return out[:len(ps)], True
         if stop >= max_tiles:
             break
     return sizes, False
+
+
+#: layer counts up to which sizes are always predicted exactly (beyond, the prediction
+#: stops once the total passes max_tiles, so layers=10**6 costs nothing)
+_EXACT_LAYERS = 64
+
+
+def _check_layers(layers: Any, max_tiles: Any, symbol: str) -> int:
+    """Validate ``layers``; refuse at once when it alone exceeds ``max_tiles``.
+
+    Every layer holds at least one tile, so ``layers > max_tiles`` is refused
+    before any list of per-layer data is made (``layers=10**9`` must not hang).
+    """
+    layers = check_int("layers", layers, minimum=1)
+    max_tiles = check_int("max_tiles", max_tiles, minimum=1)
+    if layers > max_tiles:
+        raise ValueError(f"{symbol} tiling with layers={layers:,} would have more than "
+                         f"{layers:,} tiles, above max_tiles={max_tiles:,}; use fewer layers "
+                         "or pass a larger max_tiles")
+    return layers
 
 
 class HyperbolicTiling:
@@ -281,8 +317,8 @@ class HyperbolicTiling:
             geom = "Euclidean" if (p - 2) * (q - 2) == 4 else "spherical"
             raise ValueError(f"{{{p},{q}}} is a {geom} tiling, not hyperbolic; "
                              "need (p - 2)(q - 2) > 4, e.g. {5,4} or {7,3}")
-        self._init(q, [p] * check_int("layers", layers, minimum=1), convention, None,
-                   f"{{{p},{q}}}", max_tiles)
+        layers = _check_layers(layers, max_tiles, f"{{{p},{q}}}")
+        self._init(q, [p] * layers, convention, None, f"{{{p},{q}}}", max_tiles)
         self.p = p
 
     @classmethod
@@ -300,7 +336,7 @@ class HyperbolicTiling:
         >>> t.layer_sizes, t.tiles[1].kind, t.tiles[6].kind
         ([1, 5, 20], 'hexagon', 'pentagon')
         """
-        layers = check_int("layers", layers, minimum=1)
+        layers = _check_layers(layers, max_tiles, "5.6.5.6")
         # equal side lengths with angles alpha (pentagon) + beta (hexagon) = pi:
         # cos(pi/5)/sin(alpha/2) = cos(pi/6)/cos(alpha/2)
         alpha = 2 * math.atan(math.cos(math.pi / 5) / math.cos(math.pi / 6))

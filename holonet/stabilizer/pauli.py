@@ -65,6 +65,10 @@ def paulis_to_symplectic(paulis: Iterable[str], n: int | None = None
         if s[:1] in "+-" and s:
             sign = int(s[0] == "-")
             s = s[1:]
+        if s[:1] in ("i", "j") and len(s) > 1:
+            raise ValueError(f"bad Pauli string {p!r}: an imaginary phase {s[0]!r} is not "
+                             "allowed (only Hermitian Paulis with a '+'/'-' sign); write the "
+                             "identity as 'I'")
         s = s.upper()
         if not s:
             raise ValueError(f"empty Pauli string {p!r}")
@@ -79,6 +83,10 @@ def paulis_to_symplectic(paulis: Iterable[str], n: int | None = None
         if not rows:
             raise ValueError("cannot infer the number of qubits from an empty list; pass n=")
         n = len(rows[0])
+    else:
+        from holonet._options import check_int
+
+        n = check_int("n", n, minimum=1)
     for p in rows:
         if len(p) != n:
             raise ValueError(f"Pauli string {p!r} has length {len(p)}; expected {n}")
@@ -154,9 +162,11 @@ def restrict(M: Any, region: Sequence[int] | np.ndarray) -> np.ndarray:
     >>> symplectic_to_paulis(restrict(H, [2, 0]))
     ['ZX']
     """
+    from holonet._options import check_indices
+
     A = gf2.as_gf2(M)
     n = A.shape[1] // 2
-    idx = np.asarray(region, dtype=np.intp).reshape(-1)
+    idx = check_indices("region", region, n).astype(np.intp)
     return np.hstack([A[:, idx], A[:, n + idx]])
 
 

@@ -53,6 +53,11 @@ class NetView:
 
 _CACHE: dict[int, tuple[Any, dict[str, Any]]] = {}
 
+#: default limit on the interval-mask entries of a sweep (intervals x n, ~n^3 for a full
+#: sweep): a full sweep of the 4-layer HaPPY code (n = 355, 4.5e7 entries) passes, the
+#: 5-layer one (n = 1325, 2.3e9) is refused; raise it with ``max_mask_entries=``
+DEFAULT_MAX_MASK_ENTRIES = 10**8
+
 
 def _cache(code: Any) -> dict[str, Any]:
     key = id(code)
@@ -150,39 +155,78 @@ def net_view(code: Any) -> NetView:
     return view
 
 
-def region_mask(code_n: int, region: Any, qubit_labels: Iterable[str] = ()) -> np.ndarray:
-    """A bool mask over the ``n`` boundary qubits from indices, leg names or a mask."""
+def region_mask(code_n: int, region: Any, qubit_labels: Iterable[str] = (),
+                what: str = "region") -> np.ndarray:
+    """A bool mask over the ``n`` boundary qubits from indices, leg names or a mask.
+
+    Integer indices must lie in ``0 .. n-1`` (no negative wrap-around, no floats);
+    a mask must be boolean or 0/1 of length ``n``; names must be boundary legs.
+    """
+    from holonet._options import check_indices, check_mask
+
     labels = list(qubit_labels)
-    arr = np.asarray(list(region) if not isinstance(region, np.ndarray) else region)
-    if arr.dtype == bool:
-        if arr.shape != (code_n,):
-            raise ValueError(f"a boolean region must have shape ({code_n},); got {arr.shape}")
-        return arr.copy()
-    mask = np.zeros(code_n, dtype=bool)
-    for x in arr.tolist():
-        if isinstance(x, str):
+    if isinstance(region, str):
+        region = [region]
+    if isinstance(region, np.ndarray):
+        items: list[Any] | None = None
+        arr = region
+    else:
+        if region is None or isinstance(region, bytes) or not isinstance(region, Iterable):
+            raise TypeError(f"{what} must be boundary qubit indices, leg names or a boolean "
+                            f"mask; got {type(region).__name__} {region!r:.40}")
+        items = list(region)
+        arr = None
+    if arr is None and items is not None and items and all(isinstance(x, str) for x in items):
+        mask = np.zeros(code_n, dtype=bool)
+        for x in items:
             if x not in labels:
-                raise ValueError(f"unknown boundary leg {x!r}; boundary legs are "
+                raise ValueError(f"{what}: unknown boundary leg {x!r}; boundary legs are "
                                  f"{labels[:3]}...{labels[-2:]}")
             mask[labels.index(x)] = True
-        else:
-            i = int(x)
-            if not 0 <= i < code_n:
-                raise ValueError(f"boundary qubit {i} out of range 0..{code_n - 1}")
-            mask[i] = True
+        return mask
+    if arr is None:
+        arr = np.asarray(items if items else [], dtype=None if items else np.int64)
+    if arr.dtype == np.bool_ or (arr.ndim == 1 and arr.size == code_n and arr.size > 0
+                                 and np.issubdtype(arr.dtype, np.floating)):
+        return np.asarray(check_mask(what, arr, code_n))
+    mask = np.zeros(code_n, dtype=bool)
+    mask[check_indices(what, arr if arr.dtype != object else list(arr), code_n)] = True
     return mask
 
 
 def interval_masks(n: int, lengths: Iterable[int] | None = None
                    ) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Masks of every contiguous (cyclic) interval ``[start, start + length)``."""
-    lens = list(range(1, n)) if lengths is None else [int(x) for x in lengths]
+    lens = list(range(1, n)) if lengths is None else check_lengths(n, lengths)
     specs = [(s, ell) for ell in lens for s in range(n)]
     masks = np.zeros((len(specs), n), dtype=bool)
     for row, (s, ell) in enumerate(specs):
         idx = (s + np.arange(ell)) % n
         masks[row, idx] = True
     return masks, specs
+
+
+def check_lengths(n: int, lengths: Any) -> list[int]:
+    """Interval lengths: integers in ``1 .. n`` (a bad one is a ValueError naming it)."""
+    from holonet._options import check_int
+
+    if isinstance(lengths, str | bytes) or not isinstance(lengths, Iterable):
+        raise TypeError(f"lengths must be a sequence of interval lengths in 1..{n}; got "
+                        f"{type(lengths).__name__} {lengths!r:.40}")
+    out = [check_int("interval length", x, minimum=1, maximum=n) for x in lengths]
+    if not out:
+        raise ValueError(f"lengths must not be empty; give interval lengths in 1..{n}")
+    return out
+
+
+def guard_sweep(what: str, n: int, lengths: Any, max_mask_entries: int) -> None:
+    """Refuse a sweep whose interval masks (intervals x n entries) exceed the limit."""
+    from holonet._options import check_int, check_work
+
+    limit = check_int("max_mask_entries", max_mask_entries, minimum=1)
+    n_lengths = n - 1 if lengths is None else len(check_lengths(n, lengths))
+    check_work(f"{what} over {n * n_lengths:,} intervals of n = {n}", n * n_lengths * n,
+               limit, unit="mask entries (intervals x n)", override="max_mask_entries=")
 
 
 def exact_recoverable(view: CodeView, erased: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

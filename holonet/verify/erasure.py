@@ -104,17 +104,18 @@ def decode_erasures(code: Any, erased: Any, decoder: str = "exact",
     >>> decode_erasures(c, [[1, 1, 0, 0, 0], [1, 1, 1, 0, 0]]).ravel().tolist()
     [True, False]
     """
+    from holonet._options import check_indices, check_mask
+
     check_option("decoder", decoder, DECODERS)
     view = code_view(code)
-    masks = np.atleast_2d(np.asarray(erased, dtype=bool))
-    if masks.shape[1] != view.n:
-        raise ValueError(f"erasure masks must have {view.n} columns; got {masks.shape[1]}")
+    masks = check_mask("erased", erased, view.n, batch=True)
+    cols = None if logicals is None else check_indices("logicals", logicals, view.k)
     if decoder == "exact":
         _, per = exact_recoverable(view, masks)
     else:
         per = greedy_recoverable(net_view(code), masks)
-    if logicals is not None:
-        per = per[:, np.atleast_1d(np.asarray(logicals, dtype=np.int64))]
+    if cols is not None:
+        per = per[:, cols]
     return per
 
 
@@ -143,7 +144,7 @@ def erasure(code: Any, erased: Any) -> ErasureReport:
     (True, False)
     """
     view = code_view(code)
-    mask = region_mask(view.n, erased, view.qubit_labels)
+    mask = region_mask(view.n, erased, view.qubit_labels, what="erased")
     whole, per = exact_recoverable(view, mask[None])
     rec = [view.labels[j] for j in range(view.k) if per[0, j]]
     lost = [view.labels[j] for j in range(view.k) if not per[0, j]]
@@ -208,9 +209,14 @@ class ExhaustiveErasureReport(Report):
     first_uncorrectable: list[int] | None = None
 
 
+#: default limit on the patterns :func:`erasure_exhaustive` enumerates (~3 minutes at
+#: n = 95 on one core; raise it with ``max_patterns=``)
+DEFAULT_MAX_PATTERNS = 10**9
+
+
 def erasure_exhaustive(code: Any, size: int, *, logical: int | None = None,
-                       expect: str = "all", stop_at_first: bool | None = None
-                       ) -> ExhaustiveErasureReport:
+                       expect: str = "all", stop_at_first: bool | None = None,
+                       max_patterns: int = DEFAULT_MAX_PATTERNS) -> ExhaustiveErasureReport:
     """Check every erasure of exactly ``size`` qubits (all ``C(n, size)`` of them).
 
     Subsets of a correctable erasure are correctable, so ``expect='all'`` at
@@ -228,6 +234,11 @@ def erasure_exhaustive(code: Any, size: int, *, logical: int | None = None,
         Only this logical qubit must survive (default: the whole code).
     expect
         ``'all'`` (every pattern correctable) or ``'not-all'``.
+    stop_at_first
+        Stop at the first uncorrectable pattern (default: only for ``'not-all'``).
+    max_patterns
+        Refuse (:class:`holonet._options.WorkTooLarge`, before any work) when
+        ``C(n, size)`` exceeds this; e.g. ``C(95, 10) ≈ 1.3e13``.
 
     Examples
     --------
@@ -238,10 +249,17 @@ def erasure_exhaustive(code: Any, size: int, *, logical: int | None = None,
     (True, 10)
     """
     check_option("expectation", expect, ("all", "not-all"))
+    from holonet._options import check_work
+
     view = code_view(code)
     size = check_int("erasure size", size, minimum=1, maximum=view.n)
     if view.k == 0:
         raise ValueError("a code with no logical qubits has nothing to recover")
+    if logical is not None:
+        logical = check_int("logical", logical, minimum=0, maximum=view.k - 1)
+    check_work(f"erasure_exhaustive(size={size}) on n = {view.n}", comb(view.n, size),
+               check_int("max_patterns", max_patterns, minimum=1),
+               unit=f"patterns (C({view.n},{size}))", override="max_patterns=")
     rows = (np.arange(2 * view.k) if logical is None
             else np.array([2 * logical, 2 * logical + 1]))
     words = view.C.shape[1]

@@ -142,7 +142,7 @@ def _gram_deviation(V: np.ndarray, up_to_scale: bool) -> tuple[float, float]:
 
 
 def is_perfect_array(array: Any, tol: float = 1e-10) -> tuple[bool, float, tuple[int, ...]]:
-    """Whether a tensor is perfect: every split ``A|B`` with ``|A| <= |B|`` is isometric up to scale.
+    """Whether a tensor is perfect: every split ``A|B``, ``|A| <= |B|``, is isometric up to scale.
 
     It suffices to check the splits with ``|A| = floor(m / 2)`` (a sub-block of
     an isometry's inputs is again an isometry into the rest).
@@ -162,9 +162,9 @@ def is_perfect_array(array: Any, tol: float = 1e-10) -> tuple[bool, float, tuple
 
     a = check_numeric("array", array)
     tol = check_float("tol", tol, minimum=0.0)
-    if a.ndim < 2:
-        raise ValueError(f"a perfect tensor needs at least 2 legs; got an array of shape "
-                         f"{a.shape}")
+    if a.ndim < 2 or 0 in a.shape:
+        raise ValueError(f"a perfect tensor needs at least 2 legs, each of dimension >= 1; "
+                         f"got an array of shape {a.shape}")
     if nonfinite(a):
         return False, float("nan"), ()
     m = a.ndim
@@ -297,9 +297,10 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
         outputs = outs_ if outputs is None else outputs
         tensor_inputs = rule if tensor_inputs is None else tensor_inputs
         network_or_array = net_
-    from holonet._options import check_float, nonfinite
+    from holonet._options import check_float, check_int, nonfinite
 
     tol = check_float("tol", tol, minimum=0.0)
+    dense_limit = check_int("dense_limit", dense_limit, minimum=1)
     net, ins, outs, label = _resolve(network_or_array, inputs, outputs)
     pairs, tags = _pairs_and_tags(net)
     if not pairs:
@@ -311,6 +312,9 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
         if arr.ndim != len(legs):
             raise ValueError(f"{_describe(name, ts)} has {arr.ndim} axes but {len(legs)} leg "
                              f"names {tuple(legs)!r}")
+        if 0 in arr.shape:
+            raise ValueError(f"{_describe(name, ts)} has a leg of dimension 0 (shape "
+                             f"{arr.shape}, legs {tuple(legs)!r})")
         bad = nonfinite(arr)
         if bad:
             corrupt.append(f"{_describe(name, ts)} has {bad}")

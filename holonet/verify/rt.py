@@ -29,7 +29,9 @@ from holonet._options import check_option
 from holonet.stabilizer import gf2
 from holonet.verify import _batch
 from holonet.verify._views import (
+    DEFAULT_MAX_MASK_ENTRIES,
     code_view,
+    guard_sweep,
     interval_masks,
     net_view,
     region_mask,
@@ -90,11 +92,11 @@ def entropies(code: Any, regions: Any, bulk: str = "mixed") -> np.ndarray:
     >>> entropies(bell, [[True, False]]).tolist()
     [1]
     """
+    from holonet._options import check_mask
+
     check_option("bulk treatment", bulk, BULK)
     view = code_view(code)
-    masks = np.atleast_2d(np.asarray(regions, dtype=bool))
-    if masks.shape[1] != view.n:
-        raise ValueError(f"region masks must have {view.n} columns; got {masks.shape[1]}")
+    masks = check_mask("regions", regions, view.n, batch=True)
     G, P = _groups(code, bulk)
     size = masks.sum(axis=1)
     out = np.zeros(masks.shape[0], dtype=np.int64)
@@ -153,9 +155,11 @@ def min_cuts(code: Any, regions: Any, bulk: str = "mixed", method: str = "networ
     >>> min_cuts(c, [[True, True, False, False, False]]).tolist()
     [2]
     """
+    from holonet._options import check_mask
+
     check_option("bulk treatment", bulk, BULK)
     check_option("min-cut method", method, CUT_METHODS)
-    masks = np.atleast_2d(np.asarray(regions, dtype=bool))
+    masks = check_mask("regions", regions, code_view(code).n, batch=True)
     n_tiles, cap, owners = _graph_parts(code, bulk)
     src, snk = n_tiles, n_tiles + 1
     out = np.zeros(masks.shape[0], dtype=np.int64)
@@ -263,13 +267,19 @@ class RTSweepReport(Report):
 
 
 def rt_sweep(code_or_state: Any, bulk: str = "mixed", lengths: Any = None,
-             method: str = "batched", equality: bool | None = None) -> RTSweepReport:
+             method: str = "batched", equality: bool | None = None, *,
+             max_mask_entries: int = DEFAULT_MAX_MASK_ENTRIES) -> RTSweepReport:
     """:func:`rt` over every contiguous boundary interval (batched entropies).
 
     ``ok`` iff ``S(A) = min cut`` everywhere (``equality``, the default for
     ``bulk='mixed'``) or ``S(A) <= min cut`` everywhere (the default for
     ``bulk='product'``; strict cases counted). The inequality holds for every
     tensor network; equality is HaPPY's theorem for perfect-tensor networks.
+
+    ``lengths`` are interval lengths in ``1 .. n`` (default ``1 .. n-1``). The
+    sweep builds ``n x len(lengths)`` interval masks of ``n`` entries each, about
+    ``n^3`` for a full sweep; above ``max_mask_entries`` it refuses before any
+    work (:class:`holonet._options.WorkTooLarge`).
 
     Examples
     --------
@@ -279,7 +289,9 @@ def rt_sweep(code_or_state: Any, bulk: str = "mixed", lengths: Any = None,
     (True, 0)
     """
     check_option("bulk treatment", bulk, BULK)
+    check_option("min-cut method", method, CUT_METHODS)
     view = code_view(code_or_state)
+    guard_sweep("rt_sweep", view.n, lengths, max_mask_entries)
     masks, specs = interval_masks(view.n, lengths)
     S = entropies(code_or_state, masks, bulk)
     cuts = min_cuts(code_or_state, masks, bulk, method=method)

@@ -16,6 +16,10 @@ from holonet.verify.wedge import complementary_recovery_sweep
 
 __all__ = ["erasure_sample", "verify_code"]
 
+#: largest erasure sample (its masks are held in memory at once: shots x n booleans);
+#: for more shots use :func:`holonet.verify.erasure_threshold`, which works in chunks
+DEFAULT_MAX_SAMPLE_SHOTS = 10**5
+
 #: variants for which HaPPY's theorem gives S(A) = min cut with the bulk maximally mixed
 RT_EQUALITY_VARIANTS = ("pentagon", "hexagon-state")
 
@@ -29,6 +33,11 @@ def erasure_sample(code: Any, p: float = 0.25, shots: int = 2000, seed: int = 0)
     >>> erasure_sample(happy_code(2), shots=200).ok
     True
     """
+    from holonet._options import check_rate, check_seed, check_shots
+
+    p = check_rate("erasure rate p", p)
+    shots = check_shots("shots", shots, maximum=DEFAULT_MAX_SAMPLE_SHOTS)
+    check_seed("seed", seed)
     view = code_view(code)
     rng = np.random.default_rng(seed)
     masks = rng.random((shots, view.n)) < p
@@ -102,6 +111,12 @@ def verify_code(code: Any, *, isometry_check: bool = True, recovery: bool = True
     >>> reps.ok, len(reps)
     (True, 5)
     """
+    from holonet._options import check_rate, check_seed, check_shots
+
+    erasure_p = check_rate("erasure_p", erasure_p)
+    erasure_shots = check_shots("erasure_shots", erasure_shots,
+                                maximum=DEFAULT_MAX_SAMPLE_SHOTS)
+    check_seed("seed", seed)
     out = ReportList()
     network = is_network_code(code)
     view = code_view(code)

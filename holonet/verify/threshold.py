@@ -128,8 +128,11 @@ def crossing(p: Sequence[float] | np.ndarray, f_small: Sequence[float] | np.ndar
     >>> crossing([0.4, 0.5, 0.6], [0.9, 0.5, 0.1], [0.95, 0.5, 0.05])
     0.5
     """
-    d = np.asarray(f_large, float) - np.asarray(f_small, float)
-    pp = np.asarray(p, float)
+    pp, fs, fl = (np.asarray(x, float) for x in (p, f_small, f_large))
+    if not (pp.ndim == fs.ndim == fl.ndim == 1 and pp.shape == fs.shape == fl.shape):
+        raise ValueError(f"p, f_small and f_large must be 1-d of one length; got shapes "
+                         f"{pp.shape}, {fs.shape}, {fl.shape}")
+    d = fl - fs
     for i in range(len(d) - 1):
         if d[i] >= 0 > d[i + 1] or (d[i] > 0 >= d[i + 1]):
             if d[i] == d[i + 1]:
@@ -161,12 +164,17 @@ def _bootstrap_crossing(p: np.ndarray, s1: np.ndarray, n1: np.ndarray, s2: np.nd
     return pc, err
 
 
+#: default limit on the total shots of one :func:`erasure_threshold` call (codes x rates x
+#: shots); ~5-8k shots/s per core at n = 95-355, so about half an hour
+DEFAULT_MAX_SHOTS = 10**7
+
+
 def erasure_threshold(family: Sequence[Any] | Mapping[str, Any],
                       p_values: Sequence[float] | np.ndarray,
                       shots: int, *, decoder: str = "exact", logical: int | str = 0,
                       seed: int = 0, progress: bool = True, scheduler: Any = None,
-                      chunk: int = 1000, expect: tuple[float, float] | None = None
-                      ) -> ThresholdReport:
+                      chunk: int = 1000, expect: tuple[float, float] | None = None,
+                      max_shots: int = DEFAULT_MAX_SHOTS) -> ThresholdReport:
     """Monte-Carlo recovery of a logical qubit vs erasure rate, and the crossing point.
 
     Parameters
@@ -196,6 +204,9 @@ def erasure_threshold(family: Sequence[Any] | Mapping[str, Any],
     expect
         ``(p0, tol)``: the report is ``ok`` only if the threshold estimate lies
         within ``p0 ± tol``. Without it ``ok`` only says that the run completed.
+    max_shots
+        Refuse (:class:`holonet._options.WorkTooLarge`, before any work) when
+        ``len(family) * len(p_values) * shots`` exceeds this.
 
     Returns
     -------
@@ -210,26 +221,48 @@ def erasure_threshold(family: Sequence[Any] | Mapping[str, Any],
     >>> rep.curves[0]["success"][0] > rep.curves[0]["success"][1]
     True
     """
+    from holonet._options import (
+        check_float,
+        check_rate,
+        check_rates,
+        check_seed,
+        check_shots,
+        check_work,
+    )
+
     check_option("decoder", decoder, ("exact", "greedy"))
-    shots = check_int("shots", shots, minimum=1)
+    shots = check_shots("shots", shots)
     chunk = check_int("chunk", chunk, minimum=1)
-    p_arr = np.asarray(p_values, dtype=float)
-    if p_arr.ndim != 1 or p_arr.size == 0 or np.any((p_arr < 0) | (p_arr > 1)):
-        raise ValueError(f"p_values must be a non-empty list of rates in [0, 1]; got {p_values}")
-    if np.any(np.diff(p_arr) <= 0):
-        raise ValueError("p_values must be strictly increasing")
+    seed = check_seed("seed", seed) or 0
+    p_arr = check_rates("p_values", p_values, increasing=True)
+    if expect is not None:
+        try:
+            p0, tol = expect
+        except (TypeError, ValueError):
+            raise TypeError(f"expect must be a pair (p0, tol); got {expect!r}") from None
+        expect = (check_rate("expect p0", p0), check_float("expect tol", tol, minimum=0.0))
+    if isinstance(family, str | bytes) or not isinstance(family, Mapping | Sequence):
+        raise TypeError(f"family must be a sequence of codes or a mapping label -> code; got "
+                        f"{type(family).__name__}")
     items = list(family.items()) if isinstance(family, Mapping) else [
         (None, c) for c in family]
     if not items:
         raise ValueError("family must contain at least one code")
+    check_work(f"erasure_threshold ({len(items)} codes x {p_arr.size} rates x {shots:,} shots)",
+               len(items) * p_arr.size * shots, check_int("max_shots", max_shots, minimum=1),
+               unit="shots", override="max_shots=")
     codes = []
     for label, code in items:
         view = code_view(code)
         if view.k == 0:
             raise ValueError("a code without logical qubits has no recovery probability")
-        j = view.labels.index(logical) if isinstance(logical, str) else int(logical)
-        if not 0 <= j < view.k:
-            raise ValueError(f"logical {logical!r} out of range for a code with k = {view.k}")
+        if isinstance(logical, str):
+            if logical not in view.labels:
+                raise ValueError(f"logical {logical!r} is not a bulk leg of the code; its "
+                                 f"logicals are {list(view.labels[:5])}...")
+            j = view.labels.index(logical)
+        else:
+            j = check_int("logical", logical, minimum=0, maximum=view.k - 1)
         codes.append((str(label) if label is not None else f"n={view.n}", view, j,
                       _arrays(code, decoder)))
 

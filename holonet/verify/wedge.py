@@ -24,9 +24,11 @@ from typing import Any
 import numpy as np
 
 from holonet.verify._views import (
+    DEFAULT_MAX_MASK_ENTRIES,
     code_view,
     exact_recoverable,
     greedy_recoverable,
+    guard_sweep,
     interval_masks,
     net_view,
     region_mask,
@@ -222,7 +224,9 @@ class RecoverySweepReport(Report):
         return _fmt_table(header, rows)
 
 
-def complementary_recovery_sweep(code: Any, lengths: Any = None) -> RecoverySweepReport:
+def complementary_recovery_sweep(code: Any, lengths: Any = None, *,
+                                 max_mask_entries: int = DEFAULT_MAX_MASK_ENTRIES
+                                 ) -> RecoverySweepReport:
     """:func:`complementary_recovery` for every contiguous boundary interval, batched.
 
     Parameters
@@ -230,7 +234,12 @@ def complementary_recovery_sweep(code: Any, lengths: Any = None) -> RecoverySwee
     code
         A holographic code.
     lengths
-        Interval lengths to sweep (default ``1 .. n - 1``); every start position.
+        Interval lengths to sweep (integers in ``1 .. n``, default ``1 .. n - 1``);
+        every start position.
+    max_mask_entries
+        Refuse (:class:`holonet._options.WorkTooLarge`, before any work) when the
+        interval masks (``n x len(lengths)`` rows of ``n`` entries, ``~n^3`` for a
+        full sweep) would exceed this.
 
     Examples
     --------
@@ -240,6 +249,7 @@ def complementary_recovery_sweep(code: Any, lengths: Any = None) -> RecoverySwee
     (True, 50)
     """
     view = code_view(code)
+    guard_sweep("complementary_recovery_sweep", view.n, lengths, max_mask_entries)
     masks, specs = interval_masks(view.n, lengths)
     exA, exC, grA, grC = _wedges(code, masks)
     lab = view.labels

@@ -37,6 +37,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     h.add_argument("--convention", default="vertex", help="layer convention (default vertex)")
     h.add_argument("--max-interval", type=int, default=None,
                    help="precompute wedges for intervals up to this length")
+    h.add_argument("--max-mb", type=float, default=None,
+                   help="refuse pages whose wedge data is predicted above this many MiB "
+                   "(default 64)")
     h.add_argument("-o", "--out", default="explore_happy.html", help="output HTML file")
     h.set_defaults(func=_happy)
 
@@ -69,11 +72,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def _happy(args: argparse.Namespace) -> int:
+    from holonet._options import check_float, check_int
     from holonet.codes import happy_code  # type: ignore[attr-defined]
-    from holonet.viz.explorer import explorer
+    from holonet.viz.explorer import DEFAULT_MAX_BYTES, explorer
 
+    check_int("--layers", args.layers, minimum=1)
+    max_bytes = DEFAULT_MAX_BYTES if args.max_mb is None else int(
+        check_float("--max-mb", args.max_mb, minimum=1e-6) * 2**20)
     code = happy_code(args.layers, convention=args.convention, variant=args.variant)
-    path = explorer(code, args.out, max_interval=args.max_interval)
+    path = explorer(code, args.out, max_interval=args.max_interval, max_bytes=max_bytes)
     print(f"wrote {path}")
     return 0
 

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from holonet._options import check_indices, check_int
 from holonet.geometry.poincare import mobius_from_origin, mobius_to_origin
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,6 +59,7 @@ def geodesic(a: complex | np.ndarray, b: complex | np.ndarray, n: int = 12) -> n
     >>> bool(np.allclose(pts, [0, np.tanh(np.arctanh(0.5) / 2), 0.5]))
     True
     """
+    n = check_int("n", n, minimum=2)
     a = np.asarray(a, dtype=complex)[..., None]
     b = np.asarray(b, dtype=complex)[..., None]
     d = mobius_to_origin(a, b)
@@ -79,8 +81,22 @@ def edge_midpoint(tiling: HyperbolicTiling, tile: int, edge: int) -> complex:
     >>> bool(abs(z.imag) < 1e-12 and z.real > 0)
     True
     """
-    v = tiling.tiles[tile].vertices
-    return complex(geodesic(v[edge], v[(edge + 1) % len(v)], n=3)[1])
+    v, e = _tile_edge(tiling, tile, edge)
+    return complex(geodesic(v[e], v[(e + 1) % len(v)], n=3)[1])
+
+
+def _require_tiling(tiling: Any) -> None:
+    for attr in ("n_tiles", "tiles", "centers", "vertex_array"):
+        if not hasattr(tiling, attr):
+            raise TypeError(f"tiling must be a HyperbolicTiling; got {type(tiling).__name__} "
+                            f"{tiling!r:.40}")
+
+
+def _tile_edge(tiling: Any, tile: Any, edge: Any) -> tuple[np.ndarray, int]:
+    """The vertices of ``tile`` and a validated edge index (TypeError/ValueError naming them)."""
+    v = tiling.tiles[tile].vertices  # the tile sequence validates the tile index
+    e = check_int("edge", edge, minimum=0, maximum=len(v) - 1)
+    return v, e
 
 
 def tile_outline(tiling: HyperbolicTiling, tile: int, samples: int = 8) -> np.ndarray:
@@ -94,6 +110,7 @@ def tile_outline(tiling: HyperbolicTiling, tile: int, samples: int = 8) -> np.nd
     >>> z.shape, bool(np.all(np.abs(z) < 1))  # 5 edges x 8 points, inside the disk
     ((40,), True)
     """
+    samples = check_int("samples", samples, minimum=1)
     v = tiling.tiles[tile].vertices
     pts = geodesic(v, np.roll(v, -1), n=samples + 1)[:, :-1]
     return np.asarray(pts.reshape(-1))
@@ -192,6 +209,7 @@ def draw_tiling(tiling: HyperbolicTiling, ax: Axes | None = None, *,
     """
     from matplotlib.collections import PolyCollection
 
+    _require_tiling(tiling)
     if tiling.n_tiles > max_tiles:
         raise ValueError(f"refusing to draw {tiling.n_tiles:,} tiles (max_tiles={max_tiles:,})")
     ax = _ax(ax)
@@ -239,8 +257,8 @@ def draw_edges(tiling: HyperbolicTiling, edges: Iterable[tuple[int, int]],
     ax = _ax(ax)
     segs = []
     for t, e in edges:
-        v = tiling.tiles[int(t)].vertices
-        pts = geodesic(v[int(e)], v[(int(e) + 1) % len(v)], n=samples)
+        v, e = _tile_edge(tiling, t, e)
+        pts = geodesic(v[e], v[(e + 1) % len(v)], n=samples)
         segs.append(np.c_[pts.real, pts.imag])
     if segs:
         ax.add_collection(LineCollection(segs, colors=color, linewidths=linewidth, zorder=3))
@@ -269,6 +287,9 @@ def draw_legs(tiling: HyperbolicTiling, ax: Axes | None = None, *,
     """
     ax = _ax(ax)
     legs = list(tiling.boundary_edges if legs is None else legs)
+    for i, leg in enumerate(legs):
+        if isinstance(leg, str) or not isinstance(leg, Sequence) or len(leg) != 2:
+            raise TypeError(f"legs must be (tile, edge) pairs; entry {i} is {leg!r}")
     if not legs:
         _finish(ax, rim)
         return ax
@@ -309,8 +330,8 @@ def draw_bulk(tiling: HyperbolicTiling, tiles: Iterable[int] | None = None,
     (3, 2)
     """
     ax = _ax(ax)
-    idx = np.arange(tiling.n_tiles) if tiles is None else np.fromiter(
-        (int(t) for t in tiles), dtype=np.int64)
+    idx = np.arange(tiling.n_tiles) if tiles is None else check_indices(
+        "tiles", list(tiles), tiling.n_tiles)
     z = tiling.centers[idx]
     if isinstance(color, str):
         ax.scatter(z.real, z.imag, s=size, color=color, marker=marker, zorder=4, linewidths=0)

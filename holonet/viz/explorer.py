@@ -55,8 +55,8 @@ import numpy as np
 from holonet._io import atomic_path
 from holonet._options import check_int, check_option
 
-__all__ = ["DEFAULT_MAX_INTERVAL", "FULL_COVERAGE_MAX_N", "MAX_ENTRIES", "as_record",
-           "explorer", "explorer_html", "ring_layout"]
+__all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_INTERVAL", "FULL_COVERAGE_MAX_N", "MAX_ENTRIES",
+           "as_record", "explorer", "explorer_html", "ring_layout"]
 
 #: By default wedges are precomputed for *every* contiguous interval of codes with
 #: at most this many boundary legs (``happy_code(3)``: 95 legs, about 2 s) ...
@@ -68,6 +68,22 @@ DEFAULT_MAX_INTERVAL = 16
 #: Largest number of non-zero attention entries embedded in one page (about
 #: 20 bytes each as JSON).
 MAX_ENTRIES = 4_000_000
+
+#: Default limit on the predicted size of a code page's wedge data (``happy_code(4)``:
+#: ~15 MB passes; ``happy_code(5)``: ~220 MB is refused). Raise it with ``max_bytes=``.
+DEFAULT_MAX_BYTES = 64 * 2**20
+
+
+def predicted_wedge_bytes(n: int, k: int, max_len: int) -> int:
+    """Predicted JSON size of the precomputed wedges: ``n x max_len`` entries of ~(60 + 14 k)
+    bytes (measured on HaPPY codes of 2-5 layers: 650, 2700, 10500 bytes at k = 51, 201, 761).
+
+    Examples
+    --------
+    >>> predicted_wedge_bytes(1325, 761, 16) > 200e6
+    True
+    """
+    return int(n * max_len * (60 + 14 * k))
 
 #: The wedge data a ``wedge_fn`` returns for a boundary region.
 WedgeFn = Callable[[Any, list[int]], dict[str, list[str]]]
@@ -302,16 +318,34 @@ def _default_wedge_fn(code: Any, region: list[int]) -> dict[str, list[str]]:
     return _report_wedges(complementary_recovery(code, region))
 
 
-def _code_payload(code: Any, max_interval: int | None, wedge_fn: WedgeFn | None
-                  ) -> dict[str, Any]:
+def _interval_limit(n: int, max_interval: int | None) -> int:
+    if max_interval is None:
+        limit = n if n <= FULL_COVERAGE_MAX_N else DEFAULT_MAX_INTERVAL
+    else:
+        limit = max_interval
+    max_len = check_int("max_interval", limit, minimum=1)
+    # intervals of length L and n - L are complements: computing up to ceil(n/2)
+    # covers every interval
+    return min(max_len, (n + 1) // 2, n - 1)
+
+
+def _code_payload(code: Any, max_interval: int | None, wedge_fn: WedgeFn | None,
+                  max_bytes: int = DEFAULT_MAX_BYTES) -> dict[str, Any]:
+    from holonet._options import check_work
     from holonet.viz.repr import _edge_midpoint, geodesic_polygon_path
 
-    tiling = code.tiling
-    stab = code.stabilizer_code
     legs = [str(x) for x in code.boundary_legs]
     n = len(legs)
     if n < 2:
         raise ValueError(f"code mode needs at least 2 boundary legs; got {n}")
+    max_len = _interval_limit(n, max_interval)
+    check_work(f"the explorer page of a code with n = {n:,}, k = {len(code.bulk_legs):,} "
+               f"(wedges of {n * max_len:,} intervals)",
+               predicted_wedge_bytes(n, len(code.bulk_legs), max_len),
+               check_int("max_bytes", max_bytes, minimum=1), unit="bytes of wedge data",
+               override="max_bytes= (holonet explore: --max-mb) or a smaller max_interval")
+    tiling = code.tiling
+    stab = code.stabilizer_code
     bulk_names = {str(x) for x in code.bulk_legs}
     colours = _hex_colours(int(getattr(tiling, "layers", 1) or 1))
     tiles, anchor, bulk = [], {}, []
@@ -355,14 +389,6 @@ def _code_payload(code: Any, max_interval: int | None, wedge_fn: WedgeFn | None
     bulk_r = float(max(0.008, min(0.03, 0.35 / math.sqrt(len(bulk) + 1))))
     for b in bulk:
         b["r"] = bulk_r
-    if max_interval is None:
-        limit = n if n <= FULL_COVERAGE_MAX_N else DEFAULT_MAX_INTERVAL
-    else:
-        limit = max_interval
-    max_len = check_int("max_interval", limit, minimum=1)
-    # intervals of length L and n - L are complements: computing up to ceil(n/2)
-    # covers every interval
-    max_len = min(max_len, (n + 1) // 2, n - 1)
     fn = wedge_fn or _default_wedge_fn
     wedges: dict[str, dict[str, list[str]]] = {}
     for length in range(1, max_len + 1):
@@ -409,7 +435,8 @@ def _json_for_script(payload: Any) -> str:
 def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int | None = None,
                   title: str | None = None, max_interval: int | None = None,
                   labels: str = "auto", wedge_fn: WedgeFn | None = None,
-                  inputs: Sequence[Any] | None = None, precision: int | None = None) -> str:
+                  inputs: Sequence[Any] | None = None, precision: int | None = None,
+                  max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """The explorer page as a string (see :func:`explorer`, which writes it).
 
     Examples
@@ -437,7 +464,8 @@ def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int | Non
     if model_or_record is not None:
         rec = as_record(model_or_record, inputs)
         attention = _attention_payload(rec, k, labels, precision)
-    code_data = _code_payload(code, max_interval, wedge_fn) if code is not None else None
+    code_data = (_code_payload(code, max_interval, wedge_fn, max_bytes) if code is not None
+                 else None)
     if title is None:
         title = "holonet explorer"
         if attention is not None and isinstance(rec.meta, dict) and rec.meta.get("model"):
@@ -461,7 +489,8 @@ def explorer_html(model_or_record: Any = None, *, code: Any = None, k: int | Non
 def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int | None = None,
              title: str | None = None, max_interval: int | None = None,
              labels: str = "auto", wedge_fn: WedgeFn | None = None,
-             inputs: Sequence[Any] | None = None, precision: int | None = None) -> Path:
+             inputs: Sequence[Any] | None = None, precision: int | None = None,
+             max_bytes: int = DEFAULT_MAX_BYTES) -> Path:
     """Write the interactive radial explorer to ``path`` (one self-contained HTML file).
 
     Parameters
@@ -502,6 +531,10 @@ def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int
         default ``None`` keeps full float64 precision, so the highlighted top-k
         equals :meth:`AttentionRecord.top_k` exactly, ties included; rounding can
         reorder near-ties.
+    max_bytes
+        Refuse (:class:`holonet._options.WorkTooLarge`, before any wedge is
+        computed) when the code's wedge data is predicted to exceed this many
+        bytes (:func:`predicted_wedge_bytes`).
 
     Returns
     -------
@@ -517,10 +550,12 @@ def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int
     >>> explorer(rec, pathlib.Path(tempfile.mkdtemp()) / "e.html").suffix
     '.html'
     """
+    from holonet._io import check_output_path
+
+    target = check_output_path(path, what="path")
     text = explorer_html(model_or_record, code=code, k=k, title=title,
                          max_interval=max_interval, labels=labels, wedge_fn=wedge_fn,
-                         inputs=inputs, precision=precision)
-    target = Path(path)
+                         inputs=inputs, precision=precision, max_bytes=max_bytes)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target

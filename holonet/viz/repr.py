@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from holonet._options import check_option
+from holonet._options import check_indices, check_int, check_option
 
 __all__ = ["DISTANCE_MAX_N", "ENGINES", "code_html", "disk_svg", "geodesic_polygon_path",
            "record_html", "report_html", "tiling_html"]
@@ -142,6 +142,14 @@ def _edge_midpoint(tile: Any, edge: int) -> complex:
     return (m_w + a) / (1 + a.conjugate() * m_w)
 
 
+def _require(obj: Any, what: str, attrs: tuple[str, ...]) -> None:
+    """TypeError naming ``what`` when ``obj`` lacks the attributes a repr reads."""
+    missing = [a for a in attrs if not hasattr(obj, a)]
+    if missing:
+        raise TypeError(f"{what} must have {', '.join(attrs)}; got {type(obj).__name__} "
+                        f"{obj!r:.40} without {missing[0]!r}")
+
+
 def disk_svg(tiling: Any, *, size: int = 320, bulk_legs: Iterable[int] = (),
              boundary_points: Sequence[complex] = (), title: str = "") -> str:
     """Inline SVG of ``tiling`` in the Poincaré disk, tiles coloured by layer.
@@ -159,7 +167,11 @@ def disk_svg(tiling: Any, *, size: int = 320, bulk_legs: Iterable[int] = (),
     >>> svg.startswith("<svg") and svg.count("<path") == 1
     True
     """
+    _require(tiling, "tiling", ("tiles", "layer_sizes"))
+    size = check_int("size", size, minimum=1)
     tiles, shown = _tiles_to_draw(tiling)
+    n_tiles = len(getattr(tiling, "tiles", ()))
+    bulk_legs = [int(i) for i in check_indices("bulk_legs", list(bulk_legs), n_tiles)]
     colours = _layer_hex(shown)
     # small tilings (one or two layers) are zoomed in instead of floating in the disk
     extent = max((float(np.abs(np.asarray(t.vertices)).max()) for t in tiles), default=1.0)
@@ -291,6 +303,7 @@ def tiling_html(tiling: Any, *, engine: str = "svg") -> str:
     >>> "{4,5}" in tiling_html(t)
     True
     """
+    _require(tiling, "tiling", ("tiles", "layer_sizes"))
     rows = _tiling_rows(tiling)
     _, shown = _tiles_to_draw(tiling)
     note = ""
@@ -358,6 +371,7 @@ def code_html(code: Any, *, engine: str = "svg") -> str:
     >>> "[[3, 1, 1]]" in code_html(rep)
     True
     """
+    _require(getattr(code, "stabilizer_code", code), "code", ("n", "k"))
     stab = getattr(code, "stabilizer_code", code)
     n, k, d = _code_numbers(stab)
     nkd = f"[[{n}, {k}, {d}]]"
@@ -498,6 +512,7 @@ def record_html(record: Any) -> str:
     >>> "3 tokens" in record_html(rec)
     True
     """
+    _require(record, "record", ("ring", "tokens", "layers"))
     counts = np.bincount(np.asarray(record.ring, dtype=np.int64), minlength=record.n_rings)
     rows: list[tuple[str, Any]] = [
         ("tokens", f"{record.n_tokens} tokens on {record.n_rings} rings"),
