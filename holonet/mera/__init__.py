@@ -20,8 +20,11 @@ from holonet.mera.optimize import (
     optimize_ising,
 )
 from holonet.mera.superop import (
+    SUBSPACES,
+    PhysicalSubspace,
     ascend,
     descend,
+    physical_subspace,
     scaling_dimensions,
     scaling_superoperator,
 )
@@ -36,6 +39,8 @@ __all__ = [
     "LayerGeometry",
     "OPEResult",
     "OptimizationResult",
+    "PhysicalSubspace",
+    "SUBSPACES",
     "TensorDeviation",
     "ascend",
     "descend",
@@ -43,6 +48,7 @@ __all__ = [
     "layer_geometry",
     "ope_coefficients",
     "optimize_ising",
+    "physical_subspace",
     "scaling_dimensions",
     "scaling_superoperator",
 ]

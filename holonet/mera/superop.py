@@ -27,15 +27,25 @@ are cached by network structure, so repeated applications (Arnoldi) plan once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from holonet._options import check_int, check_option
 from holonet.contract import contract
 from holonet.mera._doubled import CellWindows, cell_windows, role
-from holonet.mera.geometry import BRANCHING, CONE_WIDTH, PERIOD
+from holonet.mera.geometry import BRANCHING, CONE_WIDTH, KINDS, PERIOD
 
-__all__ = ["ascend", "descend", "scaling_dimensions", "scaling_superoperator"]
+__all__ = [
+    "SUBSPACES",
+    "PhysicalSubspace",
+    "ascend",
+    "descend",
+    "physical_subspace",
+    "scaling_dimensions",
+    "scaling_superoperator",
+]
 
 
 def _cell(mera: Any, layer: int) -> dict[str, np.ndarray]:
@@ -53,6 +63,7 @@ def _windows(kind: str, width: int) -> CellWindows:
     if width < 1 or width > CONE_WIDTH[kind]:
         raise ValueError(f"window width for a {kind} MERA must be 1..{CONE_WIDTH[kind]}; "
                          f"got {width}")
+    _check_complete(kind, width)
     return cell_windows(kind, width)
 
 
@@ -159,11 +170,172 @@ def descend(mera: Any, rho: Any, *, layer: int = -1) -> Any:
     return res[0] if cw.period == 1 else res
 
 
-def scaling_superoperator(mera: Any, *, width: int | None = None, layer: int = -1) -> Any:
+def _hs_basis(d: int) -> np.ndarray:
+    """Real Hilbert-Schmidt-orthonormal basis ``E[α, out, in]`` of ``d x d`` matrices.
+
+    ``E[0] = 1/√d`` (the identity); the others are traceless: symmetric and
+    antisymmetric off-diagonal pairs and a Helmert basis of the traceless diagonal.
+    """
+    out = [np.eye(d) / np.sqrt(d)]
+    r = 1.0 / np.sqrt(2.0)
+    for i in range(d):
+        for j in range(i + 1, d):
+            s = np.zeros((d, d))
+            s[i, j] = s[j, i] = r
+            a = np.zeros((d, d))
+            a[i, j], a[j, i] = r, -r
+            out += [s, a]
+    for m in range(1, d):
+        v = np.zeros(d)
+        v[:m], v[m] = 1.0, -float(m)
+        out.append(np.diag(v / np.linalg.norm(v)))
+    return np.asarray(out)
+
+
+@dataclass(frozen=True, eq=False)
+class PhysicalSubspace:
+    """The operator densities of a superoperator modulo those whose total operator vanishes.
+
+    The ascending superoperators act on *densities*: a ``width``-site operator
+    ``o`` (per sublattice class for the modified binary MERA) stands for the
+    translation-invariant total operator ``Σ_x o(x, ..., x+width-1)``. The map
+    density -> total operator has a kernel, the *redundant (null) subspace*:
+    for every ``(width-1)``-site operator ``b`` the density ``b⊗1 - 1⊗b``
+    telescopes to zero (for the modified binary MERA ``b`` on one class and
+    ``-1⊗b`` on the other), and the ascending map sends this subspace into
+    itself. Its eigenvalues are no scaling dimensions of translation-invariant
+    operators and its dimension is ``P·d**(2*(width-1)) - 1`` (``P`` classes).
+
+    Construction (exact, no eigenvalue is inspected): in the real orthonormal
+    operator basis ``{1/√d, traceless ...}`` on every site, a density is a
+    coefficient tensor ``c[class, α_1..α_width]``. A basis string ``γ`` with
+    non-identity ends, placed in a window with ``a`` identities on its left,
+    lies at absolute sublattice ``(class + a) mod P``; its placements form a
+    *chain*, and the total operator only sees the sum over each chain. The
+    null vectors ``b⊗1 - 1⊗b`` are exactly the zero-sum vectors on chains,
+    so the physical subspace (the orthogonal complement of the null one) is
+    spanned by the normalised chain indicators: :meth:`restrict` is ``Q†``
+    and :meth:`embed` is ``Q`` for this orthonormal basis ``Q``.
+
+    Attributes
+    ----------
+    kind, width, d
+        MERA kind, window width and site dimension.
+    period
+        Number of sublattice classes ``P`` (2 for the modified binary MERA).
+    size
+        Dimension of the physical subspace (number of chains).
+    full_size
+        Dimension of the density space, ``P * d**(2*width)``.
+
+    Examples
+    --------
+    >>> ps = physical_subspace("ternary", 2, d=2)
+    >>> ps.full_size, ps.size, ps.full_size - ps.size   # null: d**2 - 1 = 3
+    (16, 13, 3)
+    >>> x = np.kron(np.diag([1.0, -1.0]), np.eye(2))   # Z(x)1 - 1(x)Z: a null density
+    >>> x = x - np.kron(np.eye(2), np.diag([1.0, -1.0]))
+    >>> bool(np.abs(ps.restrict(x.reshape(-1))).max() < 1e-12)
+    True
+    """
+
+    kind: str
+    width: int
+    d: int
+    period: int
+    _basis: np.ndarray = field(repr=False)
+    _groups: np.ndarray = field(repr=False)
+    _scale: np.ndarray = field(repr=False)
+
+    @property
+    def size(self) -> int:
+        return int(self._scale.shape[0])
+
+    @property
+    def full_size(self) -> int:
+        return int(self._groups.shape[0])
+
+    def _coeff_eq(self, to_coeff: bool) -> str:
+        k = self.width
+        outs = "abcdef"[:k]
+        ins = "ghijkl"[:k]
+        greek = "mnoqrs"[:k]
+        dens = "p" + outs + ins
+        coeff = "p" + greek
+        basis = ",".join(greek[s] + outs[s] + ins[s] for s in range(k))
+        return (f"{dens},{basis}->{coeff}" if to_coeff else f"{coeff},{basis}->{dens}")
+
+    def restrict(self, x: Any) -> np.ndarray:
+        """Coordinates ``Q† x`` of a density vector (length ``full_size``) in the physical basis."""
+        x = np.asarray(x).reshape((self.period,) + (self.d,) * (2 * self.width))
+        c = np.einsum(self._coeff_eq(True), x, *([self._basis] * self.width),
+                      optimize=True).reshape(-1)
+        if np.iscomplexobj(c):
+            s = (np.bincount(self._groups, c.real, minlength=self.size)
+                 + 1j * np.bincount(self._groups, c.imag, minlength=self.size))
+        else:
+            s = np.bincount(self._groups, c, minlength=self.size)
+        return s * self._scale
+
+    def embed(self, y: Any) -> np.ndarray:
+        """The density ``Q y`` (orthogonal to the null subspace) with physical coordinates ``y``."""
+        y = np.asarray(y).reshape(-1)
+        if y.shape[0] != self.size:
+            raise ValueError(f"expected {self.size} physical coordinates; got {y.shape[0]}")
+        c = (y * self._scale)[self._groups]
+        c = c.reshape((self.period,) + (self.d * self.d,) * self.width)
+        return np.einsum(self._coeff_eq(False), c, *([self._basis] * self.width),
+                         optimize=True).reshape(-1)
+
+    def project(self, x: Any) -> np.ndarray:
+        """Orthogonal projection of a density vector onto the physical subspace."""
+        return self.embed(self.restrict(x))
+
+
+def physical_subspace(kind: str, width: int, d: int) -> PhysicalSubspace:
+    """The physical (non-redundant) subspace of ``width``-site operator densities.
+
+    See :class:`PhysicalSubspace` for the construction. ``kind`` fixes the
+    number of sublattice classes (2 for the modified binary MERA, else 1).
+
+    Examples
+    --------
+    >>> ps = physical_subspace("modified_binary", 2, d=3)
+    >>> ps.full_size - ps.size      # null dimension 2 * 3**2 - 1
+    17
+    """
+    kind = check_option("MERA kind", kind, KINDS)
+    width = check_int("width", width, minimum=1)
+    d = check_int("site dimension d", d, minimum=1)
+    period = PERIOD[kind]
+    big = d * d
+    n_coeff = big ** width
+    flat = np.arange(n_coeff, dtype=np.int64)
+    digits = (flat[:, None] // big ** np.arange(width - 1, -1, -1, dtype=np.int64)) % big
+    lead = np.argmax(digits != 0, axis=1).astype(np.int64)  # leading identities
+    aligned = flat * big ** lead  # the string moved to the window's left end
+    keys = np.empty((period, n_coeff), dtype=np.int64)
+    for c in range(period):
+        keys[c] = 1 + ((c + lead) % period) * n_coeff + aligned
+    keys[:, 0] = 0  # the identity: one chain through every class
+    _, groups = np.unique(keys.reshape(-1), return_inverse=True)
+    groups = groups.reshape(-1).astype(np.int64)
+    sizes = np.bincount(groups)
+    return PhysicalSubspace(kind, width, d, period, _hs_basis(d), groups,
+                            1.0 / np.sqrt(sizes))
+
+
+def scaling_superoperator(mera: Any, *, width: int | None = None, layer: int = -1,
+                          physical: bool = False) -> Any:
     """The ascending superoperator of the scale-invariant layer as a scipy ``LinearOperator``.
 
-    Acts on vectorised ``width``-site operators (``chi**(2*width)`` entries; for
-    the modified binary MERA the even- and odd-bond densities concatenated).
+    Acts on vectorised ``width``-site operator densities (``chi**(2*width)``
+    entries; for the modified binary MERA the even- and odd-bond densities
+    concatenated). With ``physical=True`` it acts on the coordinates of the
+    :class:`PhysicalSubspace` instead (``Q† A Q``): the redundant densities,
+    which telescope to a vanishing total operator and form an invariant
+    subspace of ``A``, are removed by construction, and the eigenvalues are
+    exactly those of ``A`` on translation-invariant operators.
 
     Examples
     --------
@@ -171,6 +343,8 @@ def scaling_superoperator(mera: Any, *, width: int | None = None, layer: int = -
     >>> m = MERA.rand("ternary", chi=2, scale_invariant=True, layers=1, seed=0)
     >>> scaling_superoperator(m, width=1).shape
     (4, 4)
+    >>> scaling_superoperator(m, physical=True).shape    # 16 - (2**2 - 1)
+    (13, 13)
     """
     from scipy.sparse.linalg import LinearOperator
 
@@ -179,7 +353,9 @@ def scaling_superoperator(mera: Any, *, width: int | None = None, layer: int = -
     if int(cell["U"].shape[0]) != dc:
         raise ValueError(f"layer {layer} is not scale invariant: fine dimension "
                          f"{cell['U'].shape[0]} != coarse dimension {dc}")
-    width = _default_width(mera.kind) if width is None else int(width)
+    width = _default_width(mera.kind) if width is None else check_int("width", width,
+                                                                      minimum=1)
+    _check_complete(mera.kind, width)
     shape = (dc,) * (2 * width)
     period = PERIOD[mera.kind]
     block = dc ** (2 * width)
@@ -194,19 +370,75 @@ def scaling_superoperator(mera: Any, *, width: int | None = None, layer: int = -
         out = ascend(mera, parts, layer=layer)
         return np.concatenate([np.asarray(o).reshape(-1) for o in out])
 
-    return LinearOperator((n, n), matvec=matvec, dtype=dtype)
+    if not physical:
+        return LinearOperator((n, n), matvec=matvec, dtype=dtype)
+    ps = physical_subspace(mera.kind, width, dc)
+
+    def phys_matvec(y: np.ndarray) -> np.ndarray:
+        return ps.restrict(matvec(ps.embed(y)))
+
+    return LinearOperator((ps.size, ps.size), matvec=phys_matvec, dtype=dtype)
+
+
+#: Window widths whose windows all reach ``width`` coarse sites (a closed average map),
+#: plus the ternary one-site map at the centre of an isometry.
+_COMPLETE_WIDTHS = {"binary": (3,), "ternary": (1, 2), "modified_binary": (2,)}
+
+
+def _check_complete(kind: str, width: int) -> None:
+    if width not in _COMPLETE_WIDTHS[kind]:
+        ok = " or ".join(str(w) for w in _COMPLETE_WIDTHS[kind])
+        raise ValueError(f"a scaling superoperator of a {kind} MERA needs width {ok} "
+                         f"(narrower windows of some positions ascend to wider ones); "
+                         f"got width={width}")
+
+
+#: Which eigenvalues :func:`scaling_dimensions` reports.
+SUBSPACES: tuple[str, ...] = ("physical", "all")
 
 
 def scaling_dimensions(mera: Any, n: int = 10, *, width: int | None = None,
-                       layer: int = -1, return_eigenvalues: bool = False) -> Any:
+                       layer: int = -1, subspace: str = "physical",
+                       return_eigenvalues: bool = False) -> Any:
     """The ``n`` smallest scaling dimensions ``Δ = -log_b |λ|`` of a scale-invariant MERA.
 
-    ``λ`` are the eigenvalues of largest magnitude of
-    :func:`scaling_superoperator` (dense diagonalisation up to 256
-    dimensions, Arnoldi above); ``b`` is 2 (binary, modified binary) or 3 (ternary).
-    The first value is 0 (the identity operator) for an isometric MERA. For the
-    modified binary MERA the superoperator acts on pairs of bond densities;
-    the redundant (null) pairs have negative eigenvalues and are discarded.
+    ``λ`` are the eigenvalues of largest magnitude of the scaling
+    superoperator restricted to the physical subspace
+    (:func:`scaling_superoperator` with ``physical=True``; dense
+    diagonalisation up to 256 dimensions, Arnoldi above); ``b`` is 2
+    (binary, modified binary) or 3 (ternary). The first value is 0 (the
+    identity operator) for an isometric MERA.
+
+    Only ``|λ|`` enters. The sign (more generally the phase) of ``λ`` carries
+    no meaning: for an operator odd under a symmetry of the state (``σ`` of
+    the Ising chain) it flips with the gauge of the isometries, which leaves
+    the state unchanged. A complex ``λ`` of the real superoperator comes with
+    its conjugate; the pair gives two equal ``Δ`` (two eigen-operators), and
+    ``return_eigenvalues=True`` returns the complex ``λ``.
+
+    Parameters
+    ----------
+    mera
+        A scale-invariant :class:`~holonet.mera.MERA`.
+    n
+        Number of dimensions (the smallest).
+    width
+        Window width (default: the cone width; ternary also accepts 1, the
+        one-site map at the centre of an isometry).
+    layer
+        The layer whose superoperator is used (default: the top, scale-invariant one).
+    subspace
+        ``'physical'`` (default): the redundant densities, whose total operator
+        vanishes, are removed by construction (:class:`PhysicalSubspace`).
+        These include the ``x``-derivatives ``b(x) - b(x+1)`` of narrower
+        operators, so a derivative descendant (``∂_x σ``, ``Δ = 9/8``) is not
+        in the spectrum: the list is that of translation-invariant operators
+        (critical Ising: ``0, 1/8, 1, 9/8, 2, 2, 2, 17/8, ...``).
+        ``'all'``: every eigenvalue of the density map, null ones included
+        (for diagnosis: for the modified binary MERA these contain spurious
+        values such as ``λ = -1/2``, ``Δ = 1``).
+    return_eigenvalues
+        Also return ``λ`` (complex, in the order of ``Δ``).
 
     Examples
     --------
@@ -214,33 +446,30 @@ def scaling_dimensions(mera: Any, n: int = 10, *, width: int | None = None,
     >>> m = MERA.rand("ternary", chi=2, scale_invariant=True, layers=1, seed=0)
     >>> round(float(scaling_dimensions(m, 2, width=1)[0]), 10)
     0.0
+    >>> d, lam = scaling_dimensions(m, 3, return_eigenvalues=True)
+    >>> bool(np.allclose(d, -np.log(np.abs(lam)) / np.log(3)))
+    True
     """
-    op = scaling_superoperator(mera, width=width, layer=layer)
+    n = check_int("n", n, minimum=1)
+    subspace = check_option("subspace", subspace, SUBSPACES)
+    op = scaling_superoperator(mera, width=width, layer=layer,
+                               physical=subspace == "physical")
     dim = op.shape[0]
-    period = PERIOD[mera.kind]
-    k = min(int(n) if period == 1 else 2 * int(n) + 6, dim)
-    if dim <= 256 or k >= dim - 1:
-        mat = np.column_stack([op.matvec(e) for e in np.eye(dim)])
+    if dim <= 256 or n + 1 >= dim - 1:
+        mat = np.column_stack([op.matvec(e) for e in np.eye(dim, dtype=op.dtype)])
         lam = np.linalg.eigvals(mat)
     else:
         from scipy.sparse.linalg import eigs
 
         v0 = np.random.default_rng(0).standard_normal(dim).astype(op.dtype)
-        lam = eigs(op, k=k, which="LM", v0=v0, return_eigenvectors=False,
-                   ncv=min(dim, max(2 * k + 1, 20)), tol=1e-10)
-    lam = lam[np.argsort(-np.abs(lam))]
-    if period == 2:
-        # The pair of bond densities is a redundant description: densities whose
-        # total operator vanishes (e.g. 1 on even bonds minus 1 on odd bonds) form
-        # an invariant subspace. Under the alternating cells the map flips their
-        # sign, so they show up with negative eigenvalues (the identity one is
-        # exactly -1/2); scaling operators have lambda = b^(-Delta) > 0.
-        lam = lam[lam.real > 0]
-    lam = lam[: int(n)]
+        # one more than asked, so that a complex-conjugate pair is not cut in half
+        lam = eigs(op, k=n + 1, which="LM", v0=v0, return_eigenvectors=False,
+                   ncv=min(dim, max(2 * n + 3, 20)), tol=1e-10)
+    lam = lam[np.argsort(-np.abs(lam), kind="stable")][:n]
     b = BRANCHING[mera.kind]
     with np.errstate(divide="ignore"):
         delta = -np.log(np.abs(lam)) / np.log(b)
-    order = np.argsort(delta)
+    order = np.argsort(delta, kind="stable")
     if return_eigenvalues:
         return delta[order], lam[order]
     return delta[order]
