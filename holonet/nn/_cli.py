@@ -18,7 +18,7 @@ from holonet.nn.experiments import DATA_DIR, EXPERIMENTS
 QUICK_OUT = "nn_quick"
 
 #: options that only ``listops`` takes
-_LISTOPS_ONLY = ("budget", "models")
+_LISTOPS_ONLY = ("budget", "models", "jobs")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -39,6 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="listops: CPU seconds of training per model (default 900)")
     p.add_argument("--models", nargs="+", default=None, metavar="MODEL",
                    help="listops: softmax, hsa, flex, h-transformer (default: all)")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="listops: train N models at once, one process each (default 1)")
     p.set_defaults(func=_run)
 
 

@@ -380,3 +380,13 @@ def test_interrupt_keeps_finished_models_and_rerun_merges(tmp_path: Path,
     assert list(d2["models"]) == ["softmax", "hsa"]
     assert d2["models"]["softmax"] == d["models"]["softmax"]
     assert d2["complete"] is False  # flex and h-transformer not run yet
+
+
+def test_parallel_jobs_give_the_same_numbers() -> None:
+    one = run_listops(_tiny(), models=("softmax", "hsa"), seed=0)
+    two = run_listops(_tiny(), models=("softmax", "hsa"), seed=0, jobs=2)
+    assert list(two["models"]) == ["softmax", "hsa"] and two["machine"]["jobs"] == 2
+    for name in ("softmax", "hsa"):
+        a, b = one["models"][name], two["models"][name]
+        assert [x[1] for x in a["loss_curve"]] == [x[1] for x in b["loss_curve"]]
+        assert a["test_accuracy"] == b["test_accuracy"] and a["params"] == b["params"]

@@ -419,7 +419,7 @@ def _downsample(points: list[list[float]], keep: int = 200) -> list[list[float]]
 
 
 def _train_one(name: str, cfg: ListOpsConfig, data: dict[str, ListOpsSplit], seed: int,
-               progress: bool) -> dict[str, Any]:
+               progress: bool, position: int | None = None) -> dict[str, Any]:
     torch.manual_seed(seed)
     model = build_model(name, cfg)
     params = n_params(model)
@@ -452,7 +452,7 @@ def _train_one(name: str, cfg: ListOpsConfig, data: dict[str, ListOpsSplit], see
     curve: list[list[float]] = []
     next_eval = 1
     bar = tqdm(total=float(budget) if budget else max_steps, disable=not progress,
-               desc=f"listops/{name}", unit="cpu-s" if budget else "step",
+               desc=f"listops/{name}", unit="cpu-s" if budget else "step", position=position,
                bar_format="{l_bar}{bar}| {n:.0f}/{total:.0f} {unit} [{elapsed}<{remaining}]")
     try:
         while True:
@@ -508,7 +508,7 @@ def _train_one(name: str, cfg: ListOpsConfig, data: dict[str, ListOpsSplit], see
 def run_listops(cfg: ListOpsConfig | None = None, *, models: Sequence[str] | None = None,
                 seed: int = 0, progress: bool = False,
                 on_model_done: Callable[[dict[str, Any]], None] | None = None,
-                ) -> dict[str, Any]:
+                jobs: int = 1) -> dict[str, Any]:
     """Train every model in ``models`` (default: all of :data:`MODELS`) under ``cfg``.
 
     Returns a JSON-serialisable dict (``models[name]``: accuracy, steps, time per
@@ -516,7 +516,13 @@ def run_listops(cfg: ListOpsConfig | None = None, *, models: Sequence[str] | Non
     ``{"skipped": reason}``). ``on_model_done(result_so_far)`` is called after
     each model (the CLI writes the JSON there, so an interrupt keeps finished
     models). Threads are pinned to ``cfg.threads`` inside and restored.
+
+    ``jobs > 1`` trains that many models at once, each in a fresh process of its
+    own (spawned; its peak memory is then its own). The numbers do not depend on
+    ``jobs`` beyond timing noise: the budget is each process's own CPU time, and
+    concurrent models see the same neighbours at the same time.
     """
+    check_int("jobs", jobs, minimum=1)
     cfg = ListOpsConfig.quick() if cfg is None else cfg
     names = list(MODELS) if models is None else list(models)
     for name in names:
@@ -524,10 +530,7 @@ def run_listops(cfg: ListOpsConfig | None = None, *, models: Sequence[str] | Non
     if len(set(names)) != len(names):
         raise ValueError(f"models listed twice: {names}")
     t0 = time.perf_counter()
-    data = listops_splits({"train": cfg.n_train, "val": cfg.n_val, "test": cfg.n_test},
-                          seed=seed, seq_len=cfg.seq_len, min_length=cfg.min_length,
-                          max_length=cfg.max_length, max_depth=cfg.max_depth,
-                          max_args=cfg.max_args)
+    data = _splits(cfg, seed)
     data_s = time.perf_counter() - t0
     test = data["test"]
     counts = np.bincount(test.labels, minlength=N_CLASSES)
@@ -550,17 +553,58 @@ def run_listops(cfg: ListOpsConfig | None = None, *, models: Sequence[str] | Non
         "models": {},
         "complete": False,
     }
-    with pinned_threads(cfg.threads):
-        for name in names:
-            reason = peer_missing(name)
-            if reason is not None:
-                result["models"][name] = {"skipped": reason, "description": MODELS[name]}
-            else:
+    result["machine"]["jobs"] = jobs
+    runnable = []
+    for name in names:
+        reason = peer_missing(name)
+        if reason is None:
+            runnable.append(name)
+            continue
+        result["models"][name] = {"skipped": reason, "description": MODELS[name]}
+        if on_model_done is not None:
+            on_model_done(result)
+    if jobs == 1 or len(runnable) <= 1:
+        with pinned_threads(cfg.threads):
+            for name in runnable:
                 result["models"][name] = _train_one(name, cfg, data, seed, progress)
-            if on_model_done is not None:
-                on_model_done(result)
+                if on_model_done is not None:
+                    on_model_done(result)
+    else:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        tasks = [(name, cfg, seed, progress, i) for i, name in enumerate(runnable)]
+        pool = ctx.Pool(min(jobs, len(runnable)), maxtasksperchild=1)
+        try:
+            for name, res in pool.imap_unordered(_train_job, tasks):
+                result["models"][name] = res
+                if on_model_done is not None:
+                    on_model_done(result)
+            pool.close()
+        except BaseException:
+            pool.terminate()
+            raise
+        finally:
+            pool.join()
+    result["models"] = {k: result["models"][k] for k in names}
     result["complete"] = True
     return result
+
+
+def _train_job(task: tuple[str, ListOpsConfig, int, bool, int]
+               ) -> tuple[str, dict[str, Any]]:
+    """One model in a worker process (the data comes from the cache the parent filled)."""
+    name, cfg, seed, progress, position = task
+    data = _splits(cfg, seed)
+    with pinned_threads(cfg.threads):
+        return name, _train_one(name, cfg, data, seed, progress, position)
+
+
+def _splits(cfg: ListOpsConfig, seed: int) -> dict[str, ListOpsSplit]:
+    return listops_splits({"train": cfg.n_train, "val": cfg.n_val, "test": cfg.n_test},
+                          seed=seed, seq_len=cfg.seq_len, min_length=cfg.min_length,
+                          max_length=cfg.max_length, max_depth=cfg.max_depth,
+                          max_args=cfg.max_args)
 
 
 def run_listops_quick(quick: bool = True, seed: int = 0, progress: bool = False
@@ -595,7 +639,8 @@ def _previous(path: Path, cfg: ListOpsConfig, seed: int) -> dict[str, Any]:
 
 def run_listops_to_json(path: str | Path, cfg: ListOpsConfig, *,
                         models: Sequence[str] | None = None, seed: int = 0,
-                        progress: bool = False, command: str = "") -> dict[str, Any]:
+                        progress: bool = False, command: str = "", jobs: int = 1
+                        ) -> dict[str, Any]:
     """:func:`run_listops`, writing ``path`` (JSON, atomically) after every model.
 
     An interrupted run keeps the finished models on disk. With ``models`` given,
@@ -622,7 +667,8 @@ def run_listops_to_json(path: str | Path, cfg: ListOpsConfig, *,
             json.dump(merged(result), fh, indent=1)  # models in MODELS order
             fh.write("\n")
 
-    result = run_listops(cfg, models=models, seed=seed, progress=progress, on_model_done=save)
+    result = run_listops(cfg, models=models, seed=seed, progress=progress, on_model_done=save,
+                         jobs=jobs)
     save(result)
     return merged(result)
 
@@ -634,7 +680,7 @@ _FIGURE_FORMATS = ("svg", "pdf")
 
 
 def listops_command(*, quick: bool, seed: int, budget: float | None,
-                    models: Sequence[str] | None, out: str | Path) -> str:
+                    models: Sequence[str] | None, out: str | Path, jobs: int = 1) -> str:
     """The command line that reproduces a run.
 
     Examples
@@ -649,13 +695,15 @@ def listops_command(*, quick: bool, seed: int, budget: float | None,
         parts.append(f"--budget {budget:g}")
     if models is not None:
         parts.append("--models " + " ".join(models))
+    if jobs != 1:
+        parts.append(f"--jobs {jobs}")
     parts.append(f"--seed {seed} --out {out}")
     return " ".join(parts)
 
 
 def run_listops_to_files(out: str | Path = "figures", *, quick: bool = False, seed: int = 0,
                          budget: float | None = None, models: Sequence[str] | None = None,
-                         progress: bool = True) -> dict[str, Any]:
+                         progress: bool = True, jobs: int = 1) -> dict[str, Any]:
     """``holonet experiment listops``: check the outputs, run, write ``OUT/nn_data/listops.json``.
 
     Every output path (the JSON and the figure files ``OUT/nn_listops.{svg,pdf}``
@@ -677,6 +725,7 @@ def run_listops_to_files(out: str | Path = "figures", *, quick: bool = False, se
         raise ValueError(f"--budget must be a positive number of CPU seconds; got {budget!r}")
     for name in models or ():
         check_option("ListOps model", name, MODELS)
+    check_int("--jobs", jobs, minimum=1)
     if quick:
         cfg = ListOpsConfig.quick()
         if budget is not None:
@@ -685,6 +734,7 @@ def run_listops_to_files(out: str | Path = "figures", *, quick: bool = False, se
         cfg = ListOpsConfig.full(DEFAULT_BUDGET if budget is None else float(budget))
     data = run_listops_to_json(target, cfg, models=models, seed=seed, progress=progress,
                                command=listops_command(quick=quick, seed=seed, budget=budget,
-                                                       models=models, out=out))
+                                                       models=models, out=out, jobs=jobs),
+                               jobs=jobs)
     data["files"] = [str(target)]
     return data
