@@ -11,6 +11,7 @@ theory/decoding.md derives each construction and why it is exact.
 
 from __future__ import annotations
 
+from holonet.decode.ml import METHODS, MLDecoder, success_probability_exact
 from holonet.decode.noise import (
     PAULI_LABELS,
     PauliNoise,
@@ -20,9 +21,12 @@ from holonet.decode.noise import (
 )
 
 __all__ = [
+    "METHODS",
+    "MLDecoder",
     "PAULI_LABELS",
     "PauliNoise",
     "hashing_bound",
     "labels_to_packed",
     "packed_to_labels",
+    "success_probability_exact",
 ]
