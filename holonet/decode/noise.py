@@ -239,7 +239,7 @@ class PauliNoise:
     def sample(self, n: int, shots: int, *, seed: Any) -> np.ndarray:
         """``shots`` random errors on ``n`` qubits, bit-packed ``[x | z]`` rows.
 
-        Returns ``(shots, ceil(2n / 64))`` ``uint64`` (see :func:`unpack_errors`
+        Returns ``(shots, ceil(2n / 64))`` ``uint64`` (see :func:`packed_to_labels`
         for labels). Deterministic for a given ``seed``.
 
         Examples

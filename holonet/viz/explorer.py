@@ -534,7 +534,7 @@ def explorer(model_or_record: Any, path: str | Path, *, code: Any = None, k: int
     max_bytes
         Refuse (:class:`holonet._options.WorkTooLarge`, before any wedge is
         computed) when the code's wedge data is predicted to exceed this many
-        bytes (:func:`predicted_wedge_bytes`).
+        bytes (``predicted_wedge_bytes``).
 
     Returns
     -------
