@@ -22,6 +22,7 @@ This module intentionally does not use ``from __future__ import annotations``:
 ``torch.library.custom_op`` reads the real annotations to infer the schema.
 """
 
+import math
 from typing import Any
 
 import torch
@@ -231,6 +232,19 @@ def attend(q: Tensor, k: Tensor, v: Tensor, tree: Tree, include_self: bool, mask
     n, d = q.shape[-2], q.shape[-1]
     dv = v.shape[-1]
     lead = tuple(q.shape[:-2])
+    if not torch.compiler.is_compiling():
+        # refuse before reshaping (which may copy); the operators check again when they
+        # run, which is what a compiled graph relies on
+        _, ct = _dtypes(q, k, v)
+        batch = math.prod(lead)
+        if tree.branching is not None:
+            need = _window.predicted_bytes(tree.branching, batch, d, dv, radius, _itemsize(ct))
+        else:
+            need = _general.predicted_bytes(tree, batch, d, dv, _itemsize(ct))
+        check_memory(what, need, memory_limit or None,
+                     f"N = {n:,}, batch = {batch:,}, {tree!r}; a window tree whose top level "
+                     "has bounded fan-out (e.g. branching [16, 8, 4, 2, 8, 8, ...]) keeps it "
+                     "linear in N; ")
     valid = _validity(mask, lead, n, q)
     q3, k3, v3 = q.reshape(-1, n, d), k.reshape(-1, n, d), v.reshape(-1, n, dv)
     if tree.branching is not None:

@@ -9,6 +9,7 @@ more than the small kernels themselves.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -46,11 +47,12 @@ def check_memory(what: str, nbytes: int, memory_limit: int | str | None, hint: s
 
     ``memory_limit``: bytes or a string such as ``'8G'``; ``None`` is
     :func:`holonet.contract.default_memory_limit` (``HOLONET_MEMORY_LIMIT`` or a
-    quarter of the available RAM); predictions up to ``_ALWAYS_ALLOWED`` (64 MiB)
-    pass without consulting it.
+    quarter of the available RAM); without the variable, predictions up to
+    ``_ALWAYS_ALLOWED`` (64 MiB) pass without reading the available memory.
     """
-    if memory_limit is None and nbytes <= _ALWAYS_ALLOWED:
-        return  # no file read on the hot path of small calls (nor while compiling)
+    if memory_limit is None and nbytes <= _ALWAYS_ALLOWED and \
+            "HOLONET_MEMORY_LIMIT" not in os.environ:
+        return  # small calls: no read of /proc/meminfo on the hot path
     limit = default_memory_limit() if memory_limit is None else _parse_bytes(memory_limit)
     if not nbytes <= limit:
         raise AttentionTooLarge(
