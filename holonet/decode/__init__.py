@@ -19,14 +19,17 @@ from holonet.decode.noise import (
     labels_to_packed,
     packed_to_labels,
 )
+from holonet.decode.simulate import SimulationReport, simulate
 
 __all__ = [
     "METHODS",
     "MLDecoder",
     "PAULI_LABELS",
     "PauliNoise",
+    "SimulationReport",
     "hashing_bound",
     "labels_to_packed",
     "packed_to_labels",
+    "simulate",
     "success_probability_exact",
 ]

@@ -267,22 +267,41 @@ def absorb(tile: np.ndarray, axes: Sequence[tuple[int, int]], weights: np.ndarra
            ) -> np.ndarray:
     """Contract the boundary weight vectors ``weights[:, qubit, :]`` into ``tile``.
 
-    Returns ``(B, 4, ..., 4)`` over the tile's remaining axes (in order); rescaled.
+    Returns ``(B, 4, ..., 4)`` over the tile's remaining axes (in order), rescaled.
+    The indicator is sparse (``2^l`` nonzeros of ``4^l``): the result is
+    ``(Π_a W[:, q_a, g_a]) @ M`` over the group elements ``g``, with ``M`` the 0/1
+    matrix sending each element to its labels on the remaining axes.
     """
     if not axes:
         return tile
-    order = [a for a, _ in axes]
-    rest = [a for a in range(tile.ndim) if a not in order]
-    T = np.transpose(tile, order + rest)
-    first, q0 = axes[0]
-    W = weights[:, q0, :]                                   # (B, 4)
-    out = np.tensordot(W, T, axes=([1], [0]))               # (B, 4^(m-1) ..., rest)
-    Bsz = out.shape[0]
-    for _, q in axes[1:]:
-        out = out.reshape(Bsz, 4, -1)
-        out = np.einsum("bi,bir->br", weights[:, q, :], out)
-    out = out.reshape((Bsz,) + (4,) * len(rest))
-    return _rescale(out, True)
+    G, M = _sparse_form(tile, tuple(a for a, _ in axes))
+    vals = weights[:, axes[0][1], :][:, G[:, 0]]
+    for i, (_, q) in enumerate(axes[1:], start=1):
+        vals = vals * weights[:, q, :][:, G[:, i]]
+    out = vals @ M
+    rest = tile.ndim - len(axes)
+    return _rescale(out.reshape((out.shape[0],) + (4,) * rest), True)
+
+
+_SPARSE: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+
+
+def _sparse_form(tile: np.ndarray, open_axes: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Labels of the group elements on ``open_axes`` and the 0/1 map to the other axes."""
+    key = (id(tile), open_axes)
+    hit = _SPARSE.get(key)
+    if hit is not None and hit[0] is tile:
+        return hit[1], hit[2]
+    idx = np.argwhere(tile != 0)                          # (2^l, l) labels of the elements
+    rest = [a for a in range(tile.ndim) if a not in open_axes]
+    G = np.ascontiguousarray(idx[:, list(open_axes)])
+    flat = np.zeros(idx.shape[0], np.intp)
+    for a in rest:
+        flat = flat * 4 + idx[:, a]
+    M = np.zeros((idx.shape[0], 4 ** len(rest)))
+    M[np.arange(idx.shape[0]), flat] = tile[tuple(idx.T)]
+    _SPARSE[key] = (tile, G, M)
+    return G, M
 
 
 def run(plan: Plan, tiles: Sequence[np.ndarray], weights: np.ndarray,

@@ -106,6 +106,10 @@ class MLDecoder:
         raised if a single syndrome does not fit.
     max_group
         Enumeration fallback: refuse codes with ``2^r · 4^k > max_group``.
+    threads
+        BLAS threads while contracting (inside a ``threadpoolctl`` context that
+        restores the previous setting). The default 1 is fastest for these many
+        small products; ``None`` leaves BLAS alone (large intermediates).
 
     Attributes
     ----------
@@ -131,7 +135,7 @@ class MLDecoder:
     def __init__(self, code: Any, noise: PauliNoise, *, chi: int | None = None,
                  method: str = "auto", optimize: Any = "auto",
                  memory_limit: int | str | None = None,
-                 max_group: int = DEFAULT_MAX_GROUP) -> None:
+                 max_group: int = DEFAULT_MAX_GROUP, threads: int | None = 1) -> None:
         if not isinstance(noise, PauliNoise):
             raise TypeError(f"noise must be a PauliNoise; got {type(noise).__name__}")
         check_option("decoding method", method, METHODS)
@@ -156,6 +160,7 @@ class MLDecoder:
         self.optimize = optimize
         self.memory_limit = memory_limit
         self.max_group = check_int("max_group", max_group, minimum=1)
+        self.threads = None if threads is None else check_int("threads", threads, minimum=1)
         self._sc = sc
         self._tables: CodeTables = code_tables(sc)
         self._prob = noise.probabilities(sc.n)
@@ -237,7 +242,7 @@ class MLDecoder:
         """
         return MLDecoder(self.code, noise, chi=self.chi, method=self.method,
                          optimize=self.optimize, memory_limit=self.memory_limit,
-                         max_group=self.max_group)
+                         max_group=self.max_group, threads=self.threads)
 
     # ------------------------------------------------------------------ GF(2) helpers
     def syndromes(self, errors: Any) -> np.ndarray:
@@ -333,6 +338,14 @@ class MLDecoder:
 
     def _probabilities(self, pure: np.ndarray) -> np.ndarray:
         """Coset probabilities for pure errors given as ``(B, 2n)`` bits."""
+        if self.threads is None:
+            return self._probabilities_inner(pure)
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(self.threads):
+            return self._probabilities_inner(pure)
+
+    def _probabilities_inner(self, pure: np.ndarray) -> np.ndarray:
         n = self.n
         labels = (pure[:, :n] + 2 * pure[:, n:]).astype(np.intp)       # (B, n)
         if self._plan is None:
