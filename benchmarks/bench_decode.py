@@ -26,7 +26,6 @@ per shot.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -76,15 +75,6 @@ def _lego_decide(peer: dict[str, Any], pure_bits: np.ndarray) -> tuple[np.ndarra
     return out, (time.perf_counter() - t0) / max(1, pure_bits.shape[0])
 
 
-def _single_threaded(fn: Callable[[], Any]) -> Callable[[], Any]:
-    from threadpoolctl import threadpool_limits
-
-    def run() -> Any:
-        with threadpool_limits(1):
-            return fn()
-    return run
-
-
 def _ml_rows(quick: bool) -> list[Row]:
     from threadpoolctl import threadpool_limits
 
@@ -110,7 +100,7 @@ def _ml_rows(quick: bool) -> list[Row]:
         s = dec.syndromes(E)
         with threadpool_limits(1):
             dec.decode(s[:8])                                     # warm-up
-            t_batch = best_time(lambda s=s: dec.decode(s), repeat=3) / batch[R]
+            t_batch = best_time(lambda d=dec, s=s: d.decode(s), repeat=3) / batch[R]
             m = min(50, batch[R])
             t0 = time.perf_counter()
             for b in range(m):
