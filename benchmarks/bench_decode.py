@@ -204,7 +204,13 @@ def _large_rows(quick: bool, noise: Any) -> list[Row]:
 
 
 def _enumerator_rows(quick: bool) -> list[Row]:
-    raise NotImplementedError("enumerator rows: not written yet")
+    """Weight enumerators of the 2-layer pentagon code, holonet vs PlanqTN (benchmarks._planqtn).
+
+    Without planqtn installed the row carries a note instead of a peer time.
+    """
+    from benchmarks._planqtn import enumerator_rows
+
+    return enumerator_rows(quick)
 
 
 def _dask_rows(quick: bool) -> list[Row]:
