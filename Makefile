@@ -1,7 +1,11 @@
 # holonet: the two commands of the README.
 #   make run   set up .venv, verify the default codes, write figures/ and the report
 #   make test  set up .venv (+ chromium), lint, type-check, run the whole test suite
-.PHONY: run test setup browser lint typecheck pytest bench
+#              (which also executes every notebook in a Jupyter kernel and builds the
+#              documentation site with warnings as errors: tests/test_docs.py)
+#   make docs       build the documentation site into build/docs/html (warnings are errors)
+#   make notebooks  re-execute notebooks/ in quick mode and store their outputs (commit them)
+.PHONY: run test setup browser lint typecheck pytest bench docs notebooks
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -32,3 +36,9 @@ test: setup browser lint typecheck
 
 bench: setup
 	$(BIN)/python -m benchmarks
+
+docs: setup
+	$(BIN)/python -m holonet._docs --out build/docs
+
+notebooks: setup
+	$(BIN)/python -m holonet._docs notebooks --write

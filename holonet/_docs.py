@@ -68,7 +68,7 @@ from holonet._io import atomic_open
 
 __all__ = ["PLOT_TAG", "PROGRESS_TAG", "WIDGET_MIME", "DocsBuild", "api_modules",
            "build_docs", "clean_notebook", "execute_notebook", "kernel_env",
-           "notebook_paths", "readme_sections", "source_digest"]
+           "notebook_paths", "readme_sections", "run_sphinx", "source_digest"]
 
 #: The repository root (the directory holding ``pyproject.toml``) of a checkout.
 ROOT = Path(__file__).resolve().parents[1]
@@ -324,9 +324,6 @@ def api_modules() -> list[str]:
             for info in pkgutil.iter_modules(mod.__path__, name + "."):
                 if info.ispkg or not _public(info.name) or info.name in found:
                     continue
-                leaf = info.name.rpartition(".")[2]
-                if leaf in exported and not isinstance(getattr(mod, leaf), types.ModuleType):
-                    continue  # shadowed by a name the package exports (holonet.viz.explorer)
                 sub = importlib.import_module(info.name)
                 if set(getattr(sub, "__all__", ())) - exported:
                     found.add(info.name)
@@ -345,6 +342,17 @@ def _page_names(modname: str, modules: list[str]) -> list[str]:
     if leaf in exported:  # e.g. holonet.backend, holonet.stabilizer.gf2
         return names
     return [n for n in names if n not in exported]
+
+
+def _shadowed(modname: str) -> bool:
+    """Whether the package exports another object under the module's name (the
+    function ``holonet.viz.explorer`` hides the module ``holonet.viz.explorer``)."""
+    parent, _, leaf = modname.rpartition(".")
+    if not parent:
+        return False
+    pmod = importlib.import_module(parent)
+    return leaf in getattr(pmod, "__all__", ()) and \
+        not isinstance(getattr(pmod, leaf, None), types.ModuleType)
 
 
 def _attr_doc(modname: str, name: str) -> list[str]:
@@ -373,7 +381,13 @@ def _heading(text: str, char: str) -> str:
 def _api_page(modname: str, modules: list[str]) -> str:
     mod = importlib.import_module(modname)
     names = _page_names(modname, modules)
-    out = [_heading(modname, "="), f".. automodule:: {modname}\n   :no-members:\n"]
+    if _shadowed(modname):  # no module object: it would clash with the exported name
+        parent, _, leaf = modname.rpartition(".")
+        out = [_heading(modname, "="), f".. py:currentmodule:: {modname}\n",
+               f"The module behind :obj:`{parent}.{leaf}` (the package exports that name, "
+               f"not the module); these are its other public names.\n"]
+    else:
+        out = [_heading(modname, "="), f".. automodule:: {modname}\n   :no-members:\n"]
     entries, blocks = [], []
     for name in names:
         obj = getattr(mod, name)
@@ -389,7 +403,7 @@ def _api_page(modname: str, modules: list[str]) -> str:
         elif inspect.isroutine(obj):
             blocks.append(f".. autofunction:: {full}\n")
         else:
-            lines = [f".. py:data:: {full}"]
+            lines = [f".. py:data:: {name}"]  # in the automodule's scope: {modname}.{name}
             value = repr(obj)
             if len(value) <= 100 and "\n" not in value:
                 lines.append(f"   :value: {value}")
@@ -494,6 +508,148 @@ def _gallery_page(root: Path, src: Path) -> str:
     return "\n".join(out)
 
 
+# ----------------------------------------------------------------------------- Sphinx extension
+
+_DOCUMENTED: dict[int, list[str]] = {}
+_DOCUMENTED_DATA: dict[str, list[tuple[str, Any]]] = {}
+_SCALARS = (int, float, complex, str, bytes, bool, type(None))
+
+
+def _documented() -> dict[int, list[str]]:
+    """``id(object) -> [documented names]`` over every API page (built once); scalar
+    constants, whose identity means nothing, go to ``_DOCUMENTED_DATA`` by name."""
+    if not _DOCUMENTED:
+        modules = api_modules()
+        for modname in modules:
+            mod = importlib.import_module(modname)
+            _DOCUMENTED.setdefault(id(mod), []).append(modname)
+            for name in _page_names(modname, modules):
+                obj = getattr(mod, name)
+                if isinstance(obj, _SCALARS):
+                    _DOCUMENTED_DATA.setdefault(name, []).append((f"{modname}.{name}", obj))
+                else:
+                    _DOCUMENTED.setdefault(id(obj), []).append(f"{modname}.{name}")
+    return _DOCUMENTED
+
+
+_MISSING = object()
+
+
+def _lookup(path: str) -> Any:
+    """The object at dotted ``path`` (a module, then attributes), or ``_MISSING``."""
+    parts = path.split(".")
+    for k in range(len(parts), 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:k]))
+        except ImportError:
+            continue
+        except Exception:  # a module that fails to import is not a reference target
+            return _MISSING
+        for attr in parts[k:]:
+            obj = getattr(obj, attr, _MISSING)
+            if obj is _MISSING:
+                return _MISSING
+        return obj
+    return _MISSING
+
+
+def _names_of(obj: Any, leaf: str) -> list[str]:
+    documented = _documented()
+    if isinstance(obj, _SCALARS):
+        return [full for full, value in _DOCUMENTED_DATA.get(leaf, [])
+                if type(value) is type(obj) and value == obj]
+    return documented.get(id(obj), [])
+
+
+def _scopes(node: Any) -> list[str]:
+    """Where a reference's target may live: the page's module (and class), and the
+    module that defines the documented object holding the reference, with parents."""
+    scopes = [""]
+    modname, clsname = node.get("py:module"), node.get("py:class")
+    found = re.search(r"docstring of ([\w.]+)", str(node.source or ""))
+    for base in (modname, found.group(1) if found else None):
+        if not base:
+            continue
+        parts = base.split(".")
+        scopes += [".".join(parts[:k]) + "." for k in range(len(parts), 0, -1)]
+    if modname and clsname:
+        scopes.insert(1, f"{modname}.{clsname}.")
+    return list(dict.fromkeys(scopes))
+
+
+def _candidates(target: str, scopes: list[str]) -> Iterator[tuple[str, bool]]:
+    """``(documented name, exact)`` that ``target`` may mean, seen from ``scopes``;
+    ``exact`` is False for the documented class owning an undocumented member."""
+    target = target.lstrip(".~")
+    parts = target.split(".")
+    for scope in scopes:
+        if not (scope or parts[0] == "holonet"):
+            continue
+        # the whole target, else a documented head (a class) plus the attribute path below it
+        for k in range(len(parts), 0, -1):
+            head = _lookup(scope + ".".join(parts[:k]))
+            if head is _MISSING:
+                continue
+            names = _names_of(head, parts[k - 1])
+            tail = "".join("." + p for p in parts[k:])
+            for name in names:
+                yield name + tail, True
+                if tail:
+                    yield name, False
+            if names:
+                return
+
+
+def _missing_reference(app: Any, env: Any, node: Any, contnode: Any) -> Any:
+    """Resolve a ``py`` reference by the object it names.
+
+    A canonical path (``holonet.codes.happy.happy_code``) or a name in the scope
+    of the docstring's own module reaches the page documenting the same object
+    under its public name (``holonet.codes.happy_code``); an undocumented member
+    (an instance attribute listed under *Attributes*) links to its class; a dotted
+    target matching the end of exactly one documented name links there.
+    """
+    if node.get("refdomain") != "py" or not node.get("reftarget"):
+        return None
+    from sphinx.util.nodes import make_refnode
+
+    objects = env.get_domain("py").objects
+
+    def ref(name: str) -> Any:
+        entry = objects[name]
+        return make_refnode(app.builder, node["refdoc"], entry.docname, entry.node_id,
+                            contnode, name)
+
+    target = node["reftarget"].lstrip(".~")
+    fallback = None
+    for name, exact in _candidates(target, _scopes(node)):
+        if name in objects:
+            if exact:
+                return ref(name)
+            fallback = fallback or name
+    if fallback is not None:
+        return ref(fallback)
+    modname, clsname = node.get("py:module"), node.get("py:class")
+    if modname and clsname and "." not in target:  # an undocumented member of this class
+        cls = _lookup(f"{modname}.{clsname}")
+        doc = (inspect.getdoc(cls) or "") if cls is not _MISSING else ""
+        if hasattr(cls, target) or re.search(rf"^{re.escape(target)}\b", doc, re.MULTILINE):
+            for name in _names_of(cls, clsname.rpartition(".")[2]):
+                if name in objects:
+                    return ref(name)
+    if "." in target:
+        ends = [name for name in objects if name.endswith("." + target)]
+        if len(ends) == 1:
+            return ref(ends[0])
+    return None
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Sphinx extension hook: resolve references to holonet objects by identity."""
+    app.connect("missing-reference", _missing_reference)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
+
+
 _CONF = '''\
 # Generated by holonet._docs; edit holonet/_docs.py, not this file.
 project = "holonet"
@@ -504,6 +660,17 @@ extensions = [
     "sphinx.ext.mathjax",
     "numpydoc",
     "myst_nb",
+    "holonet._docs",
+]
+# every reference to a holonet object must resolve (a broken one fails the build);
+# annotations of external types, private modules and module references are not checked
+nitpicky = True
+nitpick_ignore_regex = [
+    ("py:class", r".*"),
+    ("py:mod", r".*"),
+    ("py:.*", r"(numpy|np|torch|scipy|matplotlib|quimb|networkx|cotengra|opt_einsum|autoray|"
+              r"stim|os|collections|typing|pathlib|builtins|tqdm|nbformat|sphinx)\\..*"),
+    ("py:.*", r"(.*\\.)?_[A-Za-z]\\w*(\\..*)?"),
 ]
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
@@ -561,6 +728,31 @@ def _generate_sources(root: Path, src: Path, executed: Path) -> None:
     _write(src / "gallery.md", _gallery_page(root, src))
 
 
+def run_sphinx(src: str | os.PathLike[str], html: str | os.PathLike[str], *,
+               doctrees: str | os.PathLike[str] | None = None, strict: bool = True,
+               cwd: str | os.PathLike[str] | None = None) -> str:
+    """Run ``sphinx-build -b html`` (with ``-W --keep-going`` if ``strict``) in a
+    subprocess; returns its output, raises ``RuntimeError`` quoting it on failure.
+
+    Examples
+    --------
+    >>> run_sphinx("build/docs/src", "build/docs/html")  # doctest: +SKIP
+    ''
+    """
+    html = Path(html)
+    doctrees = Path(doctrees) if doctrees is not None else html.parent / ".doctrees"
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-d", str(doctrees),
+           *(["-W", "--keep-going"] if strict else []), str(src), str(html)]
+    env = dict(os.environ)
+    env.pop("MPLBACKEND", None)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env,
+                          cwd=None if cwd is None else str(cwd))
+    log = (proc.stdout + proc.stderr).strip()
+    if proc.returncode != 0:
+        raise RuntimeError(f"sphinx-build failed (exit {proc.returncode}):\n{log}")
+    return log
+
+
 @dataclass
 class DocsBuild:
     """What :func:`build_docs` produced: the site, its page count, the time, the log.
@@ -608,14 +800,7 @@ def build_docs(out: str | os.PathLike[str] = ROOT / "build" / "docs", *,
     for stale in (html, out / "doctrees"):  # a full build: no page of a removed name lingers
         if stale.exists():
             shutil.rmtree(stale)
-    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-d", str(out / "doctrees"),
-           *(["-W", "--keep-going"] if strict else []), str(src), str(html)]
-    env = dict(os.environ)
-    env.pop("MPLBACKEND", None)
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=str(root))
-    log = (proc.stdout + proc.stderr).strip()
-    if proc.returncode != 0:
-        raise RuntimeError(f"sphinx-build failed (exit {proc.returncode}):\n{log}")
+    log = run_sphinx(src, html, doctrees=out / "doctrees", strict=strict, cwd=root)
     pages = sum(1 for _ in html.rglob("*.html"))
     return DocsBuild(html, pages, time.perf_counter() - t0, log)
 
