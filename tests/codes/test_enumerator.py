@@ -72,8 +72,30 @@ def test_reference_values_and_dtypes():
     assert macwilliams_transform(e.A, 1).tolist() == e.B.tolist()
 
 
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_modular_and_kronecker_engines_agree(variant):
+    code = happy_code(2, variant=variant)
+    kron = network_weight_enumerator(code, arithmetic="kronecker")
+    mod = network_weight_enumerator(code, arithmetic="modular")
+    assert kron.A.tolist() == mod.A.tolist() and kron.B.tolist() == mod.B.tolist()
+
+
+def test_three_layer_zero_rate_codes_both_engines():
+    # [[75, 1]] and [[95, 1]]: two exact engines, sums and MacWilliams; too large to brute-force
+    for kwargs, d in (({"convention": "edge", "variant": "single"}, 13),
+                      ({"variant": "zero-rate"}, 19)):
+        code = happy_code(3, **kwargs)
+        kron = network_weight_enumerator(code, arithmetic="kronecker")
+        mod = network_weight_enumerator(code, arithmetic="modular")
+        assert kron.A.tolist() == mod.A.tolist() and kron.B.tolist() == mod.B.tolist()
+        kron.check()
+        assert kron.distance() == d
+
+
 def test_guard_refuses_before_contracting():
     with pytest.raises(EnumeratorTooExpensive, match=r"\[\[95, 51\]\].*limit="):
         happy_code(3).weight_enumerator(limit=1e6)
+    with pytest.raises(ValueError, match="unknown enumerator arithmetic 'fft'"):
+        network_weight_enumerator(happy_code(1), arithmetic="fft")
     with pytest.raises(ValueError, match="unknown HaPPY weight enumerator method"):
         happy_code(1).weight_enumerator(method="planqtn")
