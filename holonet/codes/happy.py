@@ -484,11 +484,12 @@ class HaPPYCode:
         return happy_graph(self)
 
     def weight_enumerator(self, *, method: str = "network", optimize: Any = "auto",
-                          limit: float | None = None) -> Any:
+                          limit: float | None = None, arithmetic: str = "auto") -> Any:
         """Shor–Laflamme enumerators ``(A, B)``, exactly, by contracting the Pauli network.
 
         ``method="network"`` contracts the code's Pauli-indicator network with
-        boundary weights ``(1, z, z, z)`` in exact integer arithmetic (see
+        boundary weights ``(1, z, z, z)`` in exact integer arithmetic
+        (``arithmetic="kronecker"``, ``"modular"`` or ``"auto"``; see
         :func:`holonet.codes.enumerator.network_weight_enumerator`);
         ``"gray"`` and ``"macwilliams"`` use the stabilizer view
         (:meth:`holonet.stabilizer.StabilizerCode.weight_enumerator`).
@@ -507,7 +508,8 @@ class HaPPYCode:
                      ("network", "gray", "macwilliams"))
         lim = DEFAULT_LIMIT if limit is None else limit
         if method == "network":
-            return network_weight_enumerator(self, optimize=optimize, limit=lim)
+            return network_weight_enumerator(self, optimize=optimize, limit=lim,
+                                             arithmetic=arithmetic)
         return self.stabilizer_code.weight_enumerator(method=method, limit=lim)
 
     # ------------------------------------------------------------------ display
