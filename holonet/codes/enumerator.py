@@ -64,6 +64,7 @@ from holonet.stabilizer.enumerator import (
     NOMINAL_WORD_OPS_PER_SECOND,
     EnumeratorTooExpensive,
     WeightEnumerator,
+    _check_limit,
     _int_dtype,
 )
 
@@ -132,6 +133,7 @@ def network_weight_enumerator(code: Any, *, optimize: Any = "auto",
     from holonet._options import check_option
 
     check_option("enumerator arithmetic", arithmetic, ARITHMETIC)
+    limit = _check_limit(limit)
     net = pauli_network(code)
     n, k = net.n, net.k
     options: dict[str, tuple[float, Callable[[], WeightEnumerator]]] = {}

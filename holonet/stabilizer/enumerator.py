@@ -112,6 +112,19 @@ class DistanceTooExpensive(EnumeratorTooExpensive):
     """
 
 
+def _check_limit(limit: Any) -> float:
+    """``limit`` as a positive float (``inf`` allowed), else a ValueError/TypeError."""
+    import numbers
+
+    if isinstance(limit, bool) or not isinstance(limit, numbers.Real):
+        raise TypeError(f"limit must be a number of 64-bit word operations; got "
+                        f"{type(limit).__name__} {limit!r}")
+    value = float(limit)
+    if not value > 0:  # NaN fails too
+        raise ValueError(f"limit must be positive (word operations); got {limit!r}")
+    return value
+
+
 def _int_dtype(n: int, k: int) -> Any:
     return np.int64 if n + k <= 62 else object
 
@@ -508,6 +521,7 @@ def weight_enumerator(code: Any, *, method: str = "auto", limit: float = DEFAULT
     True
     """
     check_option("weight enumerator method", method, ENUMERATOR_METHODS)
+    limit = _check_limit(limit)
     if method == "auto":
         method = "macwilliams"
     n, k, r = code.n, code.k, code.r
@@ -708,6 +722,7 @@ def min_weight_logical(code: Any, *, method: str = "auto", limit: float = DEFAUL
     3
     """
     check_option("distance witness method", method, WITNESS_METHODS)
+    limit = _check_limit(limit)
     if code.k == 0:
         raise ValueError("a code with k = 0 has no logical operators; distance is undefined")
     n, k, r = code.n, code.k, code.r

@@ -484,7 +484,7 @@ def memory_circuit(code: Any, *, noise: str = "depolarizing", p: float = 1e-3,
     check_option("memory basis", basis, ("Z", "X"))
     rounds = check_int("rounds", rounds, minimum=1)
     for name, v in (("p", p), ("measure_p", measure_p)):
-        if not (isinstance(v, int | float) and 0.0 <= float(v) <= 1.0):
+        if isinstance(v, bool) or not (isinstance(v, int | float) and 0.0 <= float(v) <= 1.0):
             raise ValueError(f"{name} must be a probability in [0, 1]; got {v!r}")
     n, r, k = code.n, code.r, code.k
     stabs = code.stabilizer_strings()

@@ -161,3 +161,9 @@ def test_bad_options():
         min_weight_logical(code, method="nope")
     with pytest.raises(ValueError, match="k = 0"):
         StabilizerCode.from_pauli_strings(["XX", "ZZ"]).min_weight_logical()
+    with pytest.raises(TypeError, match="limit must be a number"):
+        code.distance(limit="big")
+    for bad in (0, -5, float("nan")):
+        with pytest.raises(ValueError, match="limit must be positive"):
+            code.weight_enumerator(limit=bad)
+    assert code.distance(limit=float("inf")) == 3
