@@ -130,7 +130,7 @@ def test_isometry_refuses_strings_and_bad_axes() -> None:
         verify.isometry(np.ones((2, 2, 2)), inputs=[3])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)
 @given(st.integers(1, 3), st.integers(1, 3), st.sampled_from([np.nan, np.inf, -np.inf]),
        st.data())
 def test_isometry_never_passes_with_a_nonfinite_entry(r: int, c: int, bad: float,
@@ -406,14 +406,14 @@ def test_pauli_parsing_still_accepts_signs_and_lowercase() -> None:
 
 
 # ------------------------------------------------------------------ shared validators
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=6))
 def test_check_indices_never_accepts_floats(values: list[float]) -> None:
     with pytest.raises(TypeError, match="region"):
         check_indices("region", values, 10)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.lists(st.integers(-20, 20), min_size=1, max_size=8))
 def test_check_indices_accepts_exactly_the_in_range_integers(values: list[int]) -> None:
     if all(0 <= v < 10 for v in values):
@@ -423,7 +423,7 @@ def test_check_indices_accepts_exactly_the_in_range_integers(values: list[int]) 
             check_indices("region", values, 10)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=3, max_size=3))
 def test_check_mask_accepts_only_zero_one(values: list[float]) -> None:
     if all(v in (0.0, 1.0) for v in values):
@@ -433,7 +433,7 @@ def test_check_mask_accepts_only_zero_one(values: list[float]) -> None:
             check_mask("erased", values, 3)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.floats(allow_nan=True, allow_infinity=True))
 def test_check_rate_accepts_exactly_the_unit_interval(p: float) -> None:
     if 0.0 <= p <= 1.0:
