@@ -30,7 +30,7 @@ def build_report(*, figures_dir: str | Path = "figures", seed: int = 0,
                  progress: bool = True) -> tuple[str, bool]:
     """Verify the default codes and return ``(markdown, all_ok)``.
 
-    It verifies every code of :data:`DEFAULT_CODES` (about half a minute), so the
+    It verifies every code of ``DEFAULT_CODES`` (about half a minute), so the
     example only lists them; ``tests/test_report.py`` runs the whole report.
 
     Examples
