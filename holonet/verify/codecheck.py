@@ -114,8 +114,9 @@ def interval_recovery(code: Any, *, max_intervals: int = DEFAULT_MAX_INTERVALS,
 def distance_check(code: Any, *, limit: float = DEFAULT_DISTANCE_LIMIT) -> Report:
     """Exact distance with a verified witness, cross-checked with the enumerators if cheap.
 
-    If the search would exceed ``limit`` the report is ``ok`` with a note that
-    the distance was not computed (and the predicted cost), never a guess.
+    If the search would exceed ``limit`` (64-bit word operations) the report is
+    ``ok`` and its title says NOT CHECKED, with the bounds proven so far and the
+    predicted cost; never a guess.
 
     Examples
     --------
@@ -141,7 +142,8 @@ def distance_check(code: Any, *, limit: float = DEFAULT_DISTANCE_LIMIT) -> Repor
     try:
         d, witness = sc.distance(limit=limit, progress=False, return_witness=True)
     except DistanceTooExpensive as err:
-        return Report(f"distance of [[{n},{k}]]: not computed (too expensive)", True,
+        return Report(f"distance of [[{n},{k}]]: NOT CHECKED, the exact search would exceed "
+                      f"the work limit {limit:.3g}", True,
                       notes=[f"not checked: {err}"], numbers={"d": None})
     failures = []
     v, _ = paulis_to_symplectic([witness])

@@ -90,7 +90,7 @@ def _rate_cells(rec: np.ndarray) -> list[str]:
 
 def verify_code(code: Any, *, isometry_check: bool = True, recovery: bool = True,
                 erasure_p: float = 0.25, erasure_shots: int = 2000, rt_check: bool = True,
-                seed: int = 0) -> ReportList:
+                seed: int = 0, distance_limit: float | None = None) -> ReportList:
     """Run every applicable check on a code; returns the reports (``.ok`` combines them).
 
     For a HaPPY code: isometry of its tensor network (bulk -> boundary),
@@ -102,7 +102,9 @@ def verify_code(code: Any, *, isometry_check: bool = True, recovery: bool = True
     isometry, the greedy wedge and RT do not apply; it gets the checks of
     :mod:`holonet.verify.codecheck` instead: stabilizer consistency, exact
     recovery over contiguous qubit intervals, the erasure sample and the
-    distance with a verified witness (where affordable).
+    distance with a verified witness (where affordable: ``distance_limit``, in
+    64-bit word operations, overrides the default work limit of
+    :func:`holonet.verify.distance_check`).
 
     Examples
     --------
@@ -141,7 +143,8 @@ def verify_code(code: Any, *, isometry_check: bool = True, recovery: bool = True
     if view.k:
         out.append(erasure_sample(code, erasure_p, erasure_shots, seed))
     if not network and view.k:
-        out.append(distance_check(code))
+        out.append(distance_check(code) if distance_limit is None
+                   else distance_check(code, limit=distance_limit))
     if rt_check and network:
         variant = getattr(code, "variant", None)
         out.append(rt_sweep(code, "mixed", equality=variant in RT_EQUALITY_VARIANTS))

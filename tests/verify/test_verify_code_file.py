@@ -32,6 +32,8 @@ def test_verify_code_file_text_and_mtx(tmp_path, capsys):
     mtx = happy_code(2).stabilizer_code.save(tmp_path / "p.mtx")
     assert main(["verify", "code", str(mtx), "--shots", "200"]) == 0
     assert "distance of [[25,11]] = 3" in capsys.readouterr().out
+    assert main(["verify", "code", str(txt), "--shots", "200", "--distance-limit", "1e5"]) == 0
+    assert "distance of [[25,1]]: NOT CHECKED" in capsys.readouterr().out
 
 
 def test_verify_code_file_errors(tmp_path, capsys):
@@ -45,6 +47,8 @@ def test_verify_code_file_errors(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "anticommute" in err and str(bad) in err
     assert main(["verify", "happy", str(bad)]) == 2
+    good = StabilizerCode.from_pauli_strings(["ZZ"]).save(tmp_path / "rep.txt")
+    assert main(["verify", "code", str(good), "--distance-limit", "-1"]) == 2
 
 
 def test_verify_code_file_failure_exit_status(monkeypatch, tmp_path, capsys):
@@ -70,4 +74,4 @@ def test_plain_checks_fail_on_corrupt_data():
     too_much = distance_check(happy_code(3, convention="edge", variant="single").stabilizer_code,
                               limit=1e6)
     assert too_much.ok and too_much.numbers["d"] is None
-    assert "not checked" in too_much.explain()
+    assert "NOT CHECKED" in too_much.title and "d >= " in too_much.explain()
