@@ -11,7 +11,7 @@ True
 from __future__ import annotations
 
 from holonet.mera.geometry import CONE_WIDTH, KINDS, LayerGeometry, layer_geometry
-from holonet.mera.network import MERA, CausalCone, IsometryCheck, TensorDeviation
+from holonet.mera.network import DTYPES, MERA, CausalCone, IsometryCheck, TensorDeviation
 from holonet.mera.ope import OPEResult, ope_coefficients
 from holonet.mera.optimize import (
     ISING_ENERGY,
@@ -31,6 +31,7 @@ from holonet.mera.superop import (
 
 __all__ = [
     "CONE_WIDTH",
+    "DTYPES",
     "ISING_ENERGY",
     "KINDS",
     "MERA",

@@ -1,7 +1,8 @@
 """``holonet mera``: optimise a scale-invariant MERA for the critical Ising chain.
 
 Examples: ``holonet mera optimize --chi 4 --sweeps 300 --checkpoint run.npz``
-(rerunning the same command resumes from the checkpoint).
+(rerunning the same command resumes from the checkpoint; ``--no-resume`` starts
+afresh and overwrites it).
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--transitional-layers", type=int, default=2)
     o.add_argument("--seed", type=int, default=0)
     o.add_argument("--checkpoint", default=None, metavar="PATH",
-                   help=".npz checkpoint written atomically; an existing one is resumed")
+                   help=".npz checkpoint written atomically; an existing one is resumed "
+                        "(if it was written for the same settings and field)")
+    o.add_argument("--no-resume", action="store_true",
+                   help="start afresh even if the checkpoint exists (it is overwritten)")
     o.add_argument("--scaling", type=int, default=6,
                    help="number of scaling dimensions to report (default 6, 0 for none)")
     o.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -46,12 +50,18 @@ def _help(p: argparse.ArgumentParser):  # type: ignore[no-untyped-def]
 def _optimize(args: argparse.Namespace) -> int:
     import math
 
+    from holonet._options import check_float
     from holonet.mera.optimize import ising_hamiltonian, optimize_ising
 
     if args.chi < 2:
         raise ValueError(f"--chi must be >= 2; got {args.chi}")
     if args.sweeps < 0:
         raise ValueError(f"--sweeps must be >= 0; got {args.sweeps}")
+    check_float("--field", args.field)
+    if args.checkpoint is not None:  # before any work
+        from holonet._io import check_output_path
+
+        check_output_path(args.checkpoint, what="--checkpoint", kind="file")
     exact = None
     if args.field == 1.0:
         exact = -4.0 / math.pi
@@ -63,8 +73,8 @@ def _optimize(args: argparse.Namespace) -> int:
     r = optimize_ising(args.chi, sweeps=args.sweeps, kind=args.kind,
                        hamiltonian=ising_hamiltonian(args.field), exact_energy=exact,
                        transitional_layers=args.transitional_layers, seed=args.seed,
-                       checkpoint=args.checkpoint, scaling=args.scaling,
-                       progress=not args.no_progress)
+                       checkpoint=args.checkpoint, resume=not args.no_resume,
+                       scaling=args.scaling, progress=not args.no_progress)
     out = {"chi": r.chi, "kind": r.kind, "sweeps": r.sweeps, "energy": r.energy,
            "exact_energy": r.exact_energy, "error": r.error, "seconds": r.seconds,
            "scaling_dimensions": [float(x) for x in r.scaling_dimensions]}

@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from holonet._options import check_int, check_option
+from holonet.mera._guard import GEOMETRY_BYTES_PER_SITE, check_memory
 
 __all__ = [
     "BRANCHING",
@@ -162,7 +163,8 @@ class LayerGeometry:
         return LayerCone(fine, tuple(us), tuple(ws), tuple(ws), frozenset(traced))
 
 
-def layer_geometry(kind: str, n_fine: int, level: int = 1) -> LayerGeometry:
+def layer_geometry(kind: str, n_fine: int, level: int = 1, *,
+                   memory_limit: int | str | None = None) -> LayerGeometry:
     """The geometry of one MERA layer of ``kind`` on ``n_fine`` periodic sites.
 
     Parameters
@@ -173,6 +175,9 @@ def layer_geometry(kind: str, n_fine: int, level: int = 1) -> LayerGeometry:
         Number of sites below the layer; a multiple of 2, 3 and 4 respectively.
     level
         1-based index of the layer (names its legs and tensors).
+    memory_limit
+        Budget for the tables (about 300 bytes per site; bytes or a string such as
+        ``'8G'``; default a quarter of the free RAM): larger layers are refused at once.
 
     Examples
     --------
@@ -189,6 +194,8 @@ def layer_geometry(kind: str, n_fine: int, level: int = 1) -> LayerGeometry:
     level = check_int("layer level", level, minimum=1)
     if n_fine % cell:
         raise ValueError(f"a {kind} MERA layer needs a multiple of {cell} sites; got {n_fine}")
+    check_memory(f"the geometry tables of a {kind} MERA layer on {n_fine:,} sites",
+                 n_fine * GEOMETRY_BYTES_PER_SITE, memory_limit)
     n = n_fine
     if kind == "binary":
         us = tuple(((2 * j + 1) % n, (2 * j + 2) % n) for j in range(n // 2))

@@ -40,7 +40,15 @@ from typing import Any
 import numpy as np
 
 from holonet._errors import VerificationError
-from holonet._options import check_int, check_option
+from holonet._options import (
+    check_float,
+    check_indices,
+    check_int,
+    check_numeric,
+    check_option,
+    check_seed,
+)
+from holonet.mera._guard import GEOMETRY_BYTES_PER_SITE, check_memory
 from holonet.mera.geometry import (
     BRANCHING,
     CELL,
@@ -51,7 +59,27 @@ from holonet.mera.geometry import (
     site_leg,
 )
 
-__all__ = ["MERA", "CausalCone", "IsometryCheck", "TensorDeviation"]
+__all__ = ["DTYPES", "MERA", "CausalCone", "IsometryCheck", "TensorDeviation"]
+
+#: Element types a MERA stores.
+DTYPES: tuple[str, ...] = ("float64", "complex128")
+
+#: Bytes of a numpy array object besides its data (a finite MERA stores one per tensor).
+_ARRAY_OVERHEAD = 112
+#: Bytes of one quimb Tensor object besides its data (measured ~1.9 KiB).
+_QUIMB_TENSOR_BYTES = 2048
+
+
+def _check_dtype(dtype: Any) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be one of {', '.join(map(repr, DTYPES))}; got "
+                        f"{dtype!r}") from None
+    if dt.name not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(map(repr, DTYPES))}; got "
+                         f"{dt.name!r}")
+    return dt
 
 
 def _isometry_from(a: np.ndarray, n_out: int) -> np.ndarray:
@@ -198,6 +226,13 @@ class MERA:
         Share one unit cell of tensors across each layer (always true when scale-invariant).
     dtype
         ``float64`` (default) or ``complex128``.
+    memory_limit
+        Budget (bytes, or a string such as ``'8G'``) for the predicted size of
+        the tensors, the dense top state and, later, the geometry tables and
+        quimb networks of large finite MERAs; default a quarter of the free RAM
+        (``HOLONET_MEMORY_LIMIT`` overrides it). Larger requests are refused at
+        once with :class:`~holonet._options.WorkTooLarge` naming the prediction
+        (:meth:`predicted_bytes`).
 
     The constructor fills every tensor with the *product-state* MERA: identity
     disentanglers, isometries embedding the coarse basis into the fine one, and
@@ -216,14 +251,18 @@ class MERA:
     def __init__(self, kind: str = "binary", n_sites: int | None = None, *,
                  layers: int | None = None, chi: int = 4, d: int = 2,
                  chimid: int | None = None, scale_invariant: bool = False,
-                 translation_invariant: bool = False, dtype: Any = np.float64) -> None:
+                 translation_invariant: bool = False, dtype: Any = np.float64,
+                 memory_limit: int | str | None = None) -> None:
         self.kind = check_option("MERA kind", kind, KINDS)
         self.chi = check_int("chi", chi, minimum=1)
         self.d = check_int("physical dimension d", d, minimum=2)
         self.chimid = self.chi if chimid is None else check_int("chimid", chimid, minimum=1)
         self.scale_invariant = bool(scale_invariant)
         self.translation_invariant = bool(translation_invariant or scale_invariant)
-        self.dtype = np.dtype(dtype)
+        self.dtype = _check_dtype(dtype)
+        #: memory budget (bytes, or a string such as '8G') for the tensors and for the
+        #: geometry tables of large finite MERAs; None: a quarter of the free RAM
+        self.memory_limit = memory_limit
         b = BRANCHING[self.kind]
         cell = CELL[self.kind]
         if self.scale_invariant:
@@ -252,6 +291,7 @@ class MERA:
             self.n_layers = check_int("layers", layers, minimum=1, maximum=max_layers)
         self.dims = self._dims()
         self.mid_dims = [self._mid_dim(l) for l in range(1, self.n_layers + 1)]
+        self._check_size()
         self._u: list[list[np.ndarray]] = []
         self._w: list[list[np.ndarray]] = []
         for l in range(1, self.n_layers + 1):
@@ -263,6 +303,45 @@ class MERA:
             top0 = np.zeros((self.dims[-1],) * self.top_sites, dtype=self.dtype)
             top0[(0,) * self.top_sites] = 1.0
             self.top = top0
+
+    def predicted_bytes(self) -> int:
+        """Bytes the stored tensors take, predicted from the shapes (the constructor's guard).
+
+        Examples
+        --------
+        >>> MERA("binary", n_sites=16, chi=2).predicted_bytes()  # 14 U's, 14 W's and the top
+        5968
+        >>> MERA("binary", n_sites=2**40)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        holonet._options.WorkTooLarge: MERA(kind='binary', n_sites=1,...) would need 1.6 PiB ...
+        """
+        item = self.dtype.itemsize
+        total = 0
+        for l in range(1, self.n_layers + 1):
+            nu, nw = self._counts(l)
+            total += nu * (int(np.prod(self.u_shape(l))) * item + _ARRAY_OVERHEAD)
+            total += nw * (int(np.prod(self.w_shape(l))) * item + _ARRAY_OVERHEAD)
+        if not self.scale_invariant:
+            total += self.dims[-1] ** self.top_sites * item + _ARRAY_OVERHEAD
+        return total
+
+    def _n_tensors(self) -> int:
+        return sum(sum(self._counts(l)) for l in range(1, self.n_layers + 1))
+
+    def _check_size(self) -> None:
+        form = ("scale-invariant" if self.n_sites is None else f"n_sites={self.n_sites:,}")
+        detail = f"{self._n_tensors():,} tensors"
+        advice = ""
+        if not self.scale_invariant and self.top_sites > 1:
+            detail += (f" and a dense top state on {self.top_sites:,} sites of dimension "
+                       f"{self.dims[-1]}")
+            if self.top_sites > 2:
+                advice += "use more layers (fewer top sites), "
+        if not self.translation_invariant:
+            advice += "share the tensors (translation_invariant=True), "
+        check_memory(f"MERA(kind={self.kind!r}, {form}, chi={self.chi})",
+                      self.predicted_bytes(), self.memory_limit, detail=detail, advice=advice)
 
     # ------------------------------------------------------------------ structure
     @property
@@ -287,7 +366,12 @@ class MERA:
 
     def geometry(self, layer: int) -> LayerGeometry:
         """Geometry of layer ``layer`` (1-based) of a finite MERA."""
-        return layer_geometry(self.kind, self.sites_at(layer - 1), level=layer)
+        n = self.sites_at(layer - 1)
+        check_memory(f"the geometry tables of layer {layer} of a MERA on {self.n_sites:,} sites",
+                     n * GEOMETRY_BYTES_PER_SITE, self.memory_limit,
+                     advice="work with a scale-invariant MERA (its superoperators need one "
+                            "unit cell), ")
+        return layer_geometry(self.kind, n, level=layer, memory_limit=self.memory_limit)
 
     def _dims(self) -> list[int]:
         dims = [self.d]
@@ -355,7 +439,8 @@ class MERA:
     def rand(cls, kind: str = "binary", n_sites: int | None = None, *,
              layers: int | None = None, chi: int = 4, d: int = 2, chimid: int | None = None,
              scale_invariant: bool = False, translation_invariant: bool = False,
-             dtype: Any = np.float64, seed: int | None = None) -> MERA:
+             dtype: Any = np.float64, seed: int | None = None,
+             memory_limit: int | str | None = None) -> MERA:
         """A MERA with random isometric tensors (QR of Gaussian matrices) and random top.
 
         Examples
@@ -364,9 +449,10 @@ class MERA:
         >>> m.check_isometric().ok
         True
         """
+        seed = check_seed("seed", seed)
         m = cls(kind, n_sites, layers=layers, chi=chi, d=d, chimid=chimid,
                 scale_invariant=scale_invariant, translation_invariant=translation_invariant,
-                dtype=dtype)
+                dtype=dtype, memory_limit=memory_limit)
         rng = np.random.default_rng(seed)
         for l in range(1, m.n_layers + 1):
             m._u[l - 1] = [_random_isometry(rng, m.u_shape(l), 2, m.dtype)
@@ -384,20 +470,47 @@ class MERA:
     @classmethod
     def from_layer_arrays(cls, kind: str, layers: Sequence[dict[str, Any]], *, d: int,
                           scale_invariant: bool = True, top: Any = None,
-                          n_sites: int | None = None) -> MERA:
+                          n_sites: int | None = None,
+                          memory_limit: int | str | None = None) -> MERA:
         """A translation-invariant MERA from one unit cell of arrays per layer.
 
         ``layers[l]`` maps ``'U'`` and ``'W'`` (and ``'V'`` for the modified
         binary MERA: the isometry on odd coarse sites) to arrays in the leg
         order of the module docstring.
         """
+        from collections.abc import Mapping
+
         kind = check_option("MERA kind", kind, KINDS)
-        chi = max(int(np.asarray(t["W"]).shape[-1]) for t in layers)
-        chimid = max(int(np.asarray(t["U"]).shape[2]) for t in layers)
-        dtype = np.result_type(*[np.asarray(a).dtype for t in layers for a in t.values()])
+        roles = ("U", "W", "V") if kind == "modified_binary" else ("U", "W")
+        if isinstance(layers, Mapping | str) or not isinstance(layers, Sequence):
+            raise TypeError(f"layers must be a list of dicts with keys "
+                            f"{', '.join(map(repr, roles))}; got {type(layers).__name__}")
+        if not layers:
+            raise ValueError("layers must hold at least one layer")
+        arrays: list[dict[str, np.ndarray]] = []
+        for l, t in enumerate(layers, start=1):
+            if not isinstance(t, Mapping):
+                raise TypeError(f"layers[{l - 1}] must be a dict with keys "
+                                f"{', '.join(map(repr, roles))}; got {type(t).__name__}")
+            missing = [r for r in roles if r not in t]
+            if missing:
+                raise ValueError(f"layers[{l - 1}] has no {', '.join(map(repr, missing))} "
+                                 f"(a {kind} layer needs {', '.join(map(repr, roles))})")
+            arrays.append({r: check_numeric(f"layers[{l - 1}][{r!r}]", t[r]) for r in roles})
+            for r in roles:
+                if arrays[-1][r].ndim != (4 if r == "U" else 1 + (
+                        2 if kind == "modified_binary" else BRANCHING[kind])):
+                    raise ValueError(f"layers[{l - 1}][{r!r}] has shape "
+                                     f"{arrays[-1][r].shape}; see the leg orders of "
+                                     "holonet.mera.network")
+        layers = arrays
+        chi = max(int(t["W"].shape[-1]) for t in layers)
+        chimid = max(int(t["U"].shape[2]) for t in layers)
+        dtype = np.result_type(*[a.dtype for t in layers for a in t.values()], np.float64)
         m = cls(kind, n_sites, layers=len(layers), chi=chi, d=d,
                 chimid=chimid if kind == "modified_binary" else None,
-                scale_invariant=scale_invariant, translation_invariant=True, dtype=dtype)
+                scale_invariant=scale_invariant, translation_invariant=True, dtype=dtype,
+                memory_limit=memory_limit)
         for l, t in enumerate(layers, start=1):
             u = np.asarray(t["U"], dtype=dtype)
             if u.shape != m.u_shape(l):
@@ -412,7 +525,10 @@ class MERA:
                                      f"expected {m._w_shape_at(l, j)}")
             m._w[l - 1] = ws
         if top is not None and m.top is not None:
-            m.top = np.asarray(top, dtype=dtype)
+            t0 = check_numeric("top", top).astype(dtype)
+            if t0.shape != m.top.shape:
+                raise ValueError(f"top has shape {t0.shape}; expected {m.top.shape}")
+            m.top = t0
         return m
 
     def layer_arrays(self) -> list[dict[str, np.ndarray]]:
@@ -436,15 +552,21 @@ class MERA:
             raise ValueError("to_finite() is for scale-invariant MERAs")
         b = self.branching
         cell = CELL[self.kind]
+        n_sites = check_int("n_sites", n_sites, minimum=cell)
+        seed = check_seed("seed", seed)
         n_layers, n = 0, n_sites
         while n % cell == 0 and n >= cell and n // b >= (2 if self.kind == "modified_binary"
                                                           else 1):
             n_layers += 1
             n //= b
+        if n_layers == 0:
+            raise ValueError(f"to_finite needs n_sites divisible by {cell} (one {self.kind} "
+                             f"unit cell); got {n_sites}")
         arrays = self.layer_arrays()
         arrays += [arrays[-1]] * max(0, n_layers - len(arrays))
         m = MERA.from_layer_arrays(self.kind, arrays[:n_layers], d=self.d,
-                                   scale_invariant=False, n_sites=n_sites)
+                                   scale_invariant=False, n_sites=n_sites,
+                                   memory_limit=self.memory_limit)
         rng = np.random.default_rng(seed)
         assert m.top is not None
         x = rng.standard_normal(m.top.shape)
@@ -496,6 +618,15 @@ class MERA:
         import quimb.tensor as qtn
 
         self._require_finite("to_tensor_network")
+        count = 0
+        for l in range(1, self.n_layers + 1):
+            n = self.sites_at(l - 1)
+            count += (n // 4 if self.kind == "modified_binary" else n // self.branching)
+            count += n // self.branching
+        check_memory(f"the quimb network of a MERA on {self.n_sites:,} sites",
+                      count * _QUIMB_TENSOR_BYTES + (0 if self.translation_invariant
+                                                     else self.predicted_bytes()),
+                      self.memory_limit, detail=f"{count:,} tensors")
         ts = [qtn.Tensor(np.asarray(a), inds=legs, tags=tags)
               for name, a, legs, tags in self.tensors() if top or name != "TOP"]
         return qtn.TensorNetwork(ts)
@@ -552,6 +683,9 @@ class MERA:
 
     def unpack(self, params: Sequence[Any]) -> MERA:
         """A copy of this MERA with the arrays of ``params`` (as returned by :meth:`pack`)."""
+        if isinstance(params, str | bytes) or not isinstance(params, Iterable):
+            raise TypeError(f"params must be a list of arrays (as returned by pack()); got "
+                            f"{type(params).__name__}")
         params = list(params)
         expected = self.pack()
         if len(params) != len(expected):
@@ -603,13 +737,17 @@ class MERA:
             Also contract the whole network (without top) to its dense map ``V``
             and check ``V†V = 1``; default: when that map is small
             entries (finite MERAs only; rows x columns up to ``2**23``).
+
+        Non-finite entries (NaN, inf) give a non-finite deviation, which fails.
         """
+        tol = check_float("tol", tol, minimum=0.0)
         devs = []
         for kind_, l, name, j in self._names():
             a = np.asarray(self._u[l - 1][j] if kind_ == "U" else self._w[l - 1][j])
             n_out = 2 if kind_ == "U" or self.kind == "modified_binary" else self.branching
             m = a.reshape(int(np.prod(a.shape[:n_out])), -1)
-            dev = float(np.abs(m.conj().T @ m - np.eye(m.shape[1])).max())
+            with np.errstate(invalid="ignore", over="ignore"):  # inf/NaN: fails below
+                dev = float(np.abs(m.conj().T @ m - np.eye(m.shape[1])).max())
             devs.append(TensorDeviation(name, (kind_, f"LAYER{l}"), dev))
         if self.top is not None:
             devs.append(TensorDeviation("TOP", ("TOP",),
@@ -619,7 +757,8 @@ class MERA:
             whole = (self.n_sites is not None
                      and self.d ** self.n_sites * self.dims[-1] ** self.top_sites <= 2 ** 23)
         if whole and self.n_sites is not None:
-            whole_dev = self._whole_isometry_deviation()
+            with np.errstate(invalid="ignore", over="ignore"):
+                whole_dev = self._whole_isometry_deviation()
         ok = all(t.deviation <= tol for t in devs) and (whole_dev is None or whole_dev <= tol)
         return IsometryCheck(ok, tol, tuple(devs), whole_dev)
 
@@ -653,9 +792,9 @@ class MERA:
         (3, 3, 3, 3, 3, 2)
         """
         self._require_finite("causal_cone")
-        current = tuple(sorted({int(s) % self.n_sites for s in sites}))  # type: ignore[operator]
-        if not current:
-            raise ValueError("causal_cone needs at least one site")
+        assert self.n_sites is not None
+        idx = check_indices("sites", sites, self.n_sites, allow_empty=False)
+        current = tuple(sorted({int(s) for s in idx}))
         levels = [current]
         names: list[str] = []
         per_layer = []
@@ -678,7 +817,9 @@ class MERA:
         from holonet.mera._doubled import prime
 
         self._require_finite("reduced_density_matrix")
-        sites = [int(s) % self.n_sites for s in sites]  # type: ignore[operator]
+        assert self.n_sites is not None
+        sites = [int(s) for s in check_indices("sites", sites, self.n_sites,
+                                                allow_empty=False)]
         if len(set(sites)) != len(sites):
             raise ValueError(f"sites must be distinct; got {sites}")
         pairs: list[tuple[Any, tuple[str, ...]]] = []
@@ -730,9 +871,19 @@ class MERA:
         >>> MERA("ternary", n_sites=9, chi=2).expectation(z, [4])
         1.0
         """
+        self._require_finite("expectation")
+        assert self.n_sites is not None
+        sites = [int(s) for s in check_indices("sites", sites, self.n_sites,
+                                                allow_empty=False)]
         k = len(sites)
+        o = check_numeric("op", op)
+        if o.size != self.d ** (2 * k) or not (o.shape == (self.d ** k,) * 2
+                                               or o.shape == (self.d,) * (2 * k)):
+            shapes = sorted({(self.d ** k,) * 2, (self.d,) * (2 * k)})
+            raise ValueError(f"op on {k} site(s) of dimension {self.d} must have shape "
+                             f"{' or '.join(map(str, shapes))}; got {o.shape}")
+        o = o.reshape(self.d ** k, self.d ** k)
         rho = self.reduced_density_matrix(sites).reshape(self.d ** k, self.d ** k)
-        o = np.asarray(op).reshape(self.d ** k, self.d ** k)
         val = complex(np.trace(rho @ o))
         return val.real if abs(val.imag) < 1e-12 and not np.iscomplexobj(o) else val
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from holonet._options import check_float, check_int
 from holonet.contract import contract
 from holonet.mera._doubled import role, window_network
 from holonet.mera.geometry import layer_geometry
@@ -159,6 +160,8 @@ def ope_coefficients(mera_or_result: Any, n: int = 3, *, fixed_point_tol: float 
     0.5
     """
     mera = getattr(mera_or_result, "mera", mera_or_result)
+    fixed_point_tol = check_float("fixed_point_tol", fixed_point_tol, minimum=0.0)
+    max_iterations = check_int("max_iterations", max_iterations, minimum=1)
     if getattr(mera, "kind", None) != "modified_binary" or not getattr(
             mera, "scale_invariant", False):
         raise ValueError("ope_coefficients needs a scale-invariant modified binary MERA; "
@@ -171,7 +174,7 @@ def ope_coefficients(mera_or_result: Any, n: int = 3, *, fixed_point_tol: float 
         raise ValueError("ope_coefficients needs a reflection-symmetric MERA "
                          "(v = mirror image of w; optimize_ising(refsym=True))")
     dc = int(w.shape[-1])
-    n = max(1, min(int(n), dc * dc))
+    n = min(check_int("n", n, minimum=1), dc * dc)
 
     def s_w(o: np.ndarray) -> np.ndarray:
         return np.einsum("amc,ba,bmd->dc", w, o, w.conj())

@@ -35,8 +35,16 @@ from typing import Any
 import numpy as np
 import opt_einsum
 
-from holonet._options import check_int, check_option
+from holonet._options import (
+    check_float,
+    check_int,
+    check_numeric,
+    check_option,
+    check_seed,
+    nonfinite,
+)
 from holonet.mera._doubled import CellWindows, cell_windows, role
+from holonet.mera._guard import check_memory
 from holonet.mera.geometry import BRANCHING, KINDS
 
 __all__ = [
@@ -63,6 +71,7 @@ def ising_hamiltonian(g: float = 1.0) -> np.ndarray:
     >>> round(float(np.linalg.eigvalsh(h.reshape(4, 4)).min()), 6)
     -1.414214
     """
+    g = check_float("transverse field g", g)
     x = np.array([[0.0, 1.0], [1.0, 0.0]])
     z = np.array([[1.0, 0.0], [0.0, -1.0]])
     one = np.eye(2)
@@ -400,19 +409,188 @@ def _expand(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return big
 
 
+#: Exponent ``e`` of the largest contraction intermediate (about ``chi**e`` elements), from
+#: opt_einsum's 'dp' paths of the window networks: the peak memory of a sweep.
+_INTERMEDIATE_EXPONENT = {"modified_binary": 5, "ternary": 6, "binary": 7}
+
+#: Name and version stored in every checkpoint file.
+_CHECKPOINT_FORMAT = "holonet.mera.optimize_ising checkpoint v2"
+
+
+def _predicted_bytes(kind: str, dims: list[tuple[int, int, int]], period: int,
+                     width: int) -> int:
+    """Predicted peak memory of :func:`optimize_ising` (float64): the tensors (with their
+    environments and backups), the Hamiltonians and density matrices of every level, and
+    the largest contraction intermediate (with an operand of the same size)."""
+    b = BRANCHING[kind]
+    tensors = 0
+    for df, dm, dc in dims:
+        w = df * dm * dc * 2 if kind == "modified_binary" else dm ** b * dc
+        tensors += 3 * (df * df * dm * dm + w)
+    levels = [dims[0][0]] + [dc for _, _, dc in dims]
+    densities = 4 * period * sum(x ** (2 * width) for x in levels)
+    biggest = max(max(x) for x in dims)
+    intermediate = 2 * biggest ** _INTERMEDIATE_EXPONENT[kind]
+    return 8 * (tensors + densities + intermediate)
+
+
+def _check_initial(initial: Any, kind: str, d: int) -> Any:
+    """The tensors to start from: a result, a MERA or a list of layer dicts, of this kind."""
+    from holonet.mera.network import MERA
+
+    src = initial.mera if isinstance(initial, OptimizationResult) else initial
+    if isinstance(src, MERA):
+        if src.kind != kind:
+            raise ValueError(f"initial is a {src.kind} MERA; this optimisation is for "
+                             f"kind={kind!r}")
+        if not src.translation_invariant:
+            raise ValueError("initial must be a scale- or translation-invariant MERA")
+        if src.d != d:
+            raise ValueError(f"initial has site dimension {src.d}; this optimisation has "
+                             f"d = {d} (after blocking)")
+        return src
+    if isinstance(src, _State):
+        return src
+    if isinstance(src, list | tuple) and src and all(isinstance(t, dict) for t in src):
+        roles = ("U", "W", "V") if kind == "modified_binary" else ("U", "W")
+        for i, t in enumerate(src):
+            missing = [r for r in roles if r not in t]
+            if missing:
+                raise ValueError(f"initial[{i}] has no {', '.join(map(repr, missing))}")
+            want = {"U": 4, "W": 3 if kind == "modified_binary" else BRANCHING[kind] + 1,
+                    "V": 3}
+            for r in roles:
+                a = check_numeric(f"initial[{i}][{r!r}]", t[r])
+                if a.ndim != want[r]:
+                    raise ValueError(f"initial[{i}][{r!r}] has shape {a.shape}; a {kind} "
+                                     f"layer's {r} has {want[r]} legs")
+        return src
+    raise TypeError("initial must be an OptimizationResult, a scale-invariant MERA or a list "
+                    f"of layer dicts; got {type(initial).__name__}")
+
+
 def _load_checkpoint(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as f:
-        return {k: f[k] for k in f.files}
+    """The arrays of a checkpoint file; a file numpy cannot read as plain arrays is refused
+    with holonet's message (pickled object arrays are never loaded)."""
+    import zipfile
+
+    def corrupt(why: str) -> ValueError:
+        return ValueError(f"checkpoint {str(path)!r} is not a readable holonet MERA "
+                          f"checkpoint ({why}); remove it or pass resume=False to start "
+                          "afresh")
+
+    try:
+        f = np.load(path, allow_pickle=False)
+        if not hasattr(f, "files"):
+            raise corrupt("a single .npy array, not an .npz archive")
+        with f:
+            return {k: f[k] for k in f.files}
+    except ValueError as exc:
+        if str(exc).startswith(f"checkpoint {str(path)!r}"):
+            raise
+        if "pickle" in str(exc):
+            raise corrupt("it holds a pickled object array, which holonet never loads"
+                          ) from None
+        raise corrupt(f"unreadable: {type(exc).__name__}") from None
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+        raise corrupt(f"unreadable: {type(exc).__name__}") from None
+
+
+def _validated_checkpoint(path: Path, data: dict[str, np.ndarray], state: _State,
+                          meta: dict[str, Any], h2: np.ndarray, period: int
+                          ) -> tuple[list[dict[str, np.ndarray]], list[np.ndarray] | None, int,
+                                     list[float]]:
+    """Check every key, shape and dtype, the sweep count and the problem; return the state."""
+    name = str(path)
+
+    def refuse(why: str) -> ValueError:
+        return ValueError(f"checkpoint {name!r} {why}; remove it or pass resume=False to "
+                          "start afresh (the file is then overwritten)")
+
+    def text(key: str) -> str:
+        a = data[key]
+        if a.shape != () or a.dtype.kind != "U":
+            raise refuse(f"has a malformed {key!r} entry")
+        return str(a)
+
+    tensor_keys = {f"L{l}_{k}" for l, t in enumerate(state.layers) for k in t}
+    rho_keys = {f"rho_{c}" for c in range(period)}
+    required = {"format", "meta", "hamiltonian", "sweep", "energies", "n_layers"} | tensor_keys
+    missing = sorted(required - set(data))
+    if missing:
+        raise refuse(f"has no {', '.join(map(repr, missing[:4]))}"
+                     + (f" (and {len(missing) - 4} more)" if len(missing) > 4 else "")
+                     + " (not written by this version of optimize_ising)")
+    extra = sorted(set(data) - required - rho_keys)
+    if extra:
+        raise refuse(f"has unexpected entries {', '.join(map(repr, extra[:4]))}")
+    if text("format") != _CHECKPOINT_FORMAT:
+        raise refuse(f"has format {text('format')!r}; expected {_CHECKPOINT_FORMAT!r}")
+    if text("meta") != repr(sorted(meta.items())):
+        raise refuse(f"was written for different settings ({text('meta')}; now "
+                     f"{sorted(meta.items())})")
+    h_saved = data["hamiltonian"]
+    if h_saved.shape != h2.shape or not np.array_equal(h_saved, h2):
+        dev = (float(np.abs(h_saved - h2).max()) if h_saved.shape == h2.shape
+               else float("nan"))
+        raise refuse("was written for a different Hamiltonian (two-site term "
+                     + (f"differs by up to {dev:.3g}" if dev == dev else
+                        f"of shape {h_saved.shape}, now {h2.shape}") + ")")
+    sweep_a, n_layers_a = data["sweep"], data["n_layers"]
+    if sweep_a.shape != () or sweep_a.dtype.kind not in "iu" or int(sweep_a) < 0:
+        raise refuse(f"has an invalid sweep count {sweep_a!r}")
+    sweep = int(sweep_a)
+    if n_layers_a.shape != () or int(n_layers_a) != len(state.layers):
+        raise refuse(f"has {n_layers_a} layers; expected {len(state.layers)}")
+    energies = data["energies"]
+    if energies.ndim != 1 or energies.dtype != np.float64 or energies.size != sweep:
+        raise refuse(f"has {energies.size} energies ({energies.dtype}) for {sweep} sweeps")
+    if nonfinite(energies) is not None:
+        raise refuse(f"has energies with {nonfinite(energies)}")
+    dtype = np.result_type(h2, np.float64)
+    layers = []
+    for l, t in enumerate(state.layers):
+        new = {}
+        for k, ref in t.items():
+            a = data[f"L{l}_{k}"]
+            if a.shape != ref.shape:
+                raise refuse(f"has L{l}_{k} of shape {a.shape}; expected {ref.shape}")
+            if a.dtype.kind not in "fc" or np.result_type(a.dtype, dtype) != dtype:
+                raise refuse(f"has L{l}_{k} of dtype {a.dtype}; expected {dtype}")
+            bad = nonfinite(a)
+            if bad is not None:
+                raise refuse(f"has L{l}_{k} with {bad}")
+            new[k] = a
+        layers.append(new)
+    rho_top = None
+    present = rho_keys & set(data)
+    if present:
+        if present != rho_keys:
+            raise refuse(f"has only {sorted(present)} of the density matrices {sorted(rho_keys)}")
+        dc = state.layers[-1]["W"].shape[-1]
+        width = _WIDTH[state.kind]
+        rho_top = []
+        for c in range(period):
+            r = data[f"rho_{c}"]
+            if r.shape != (dc,) * (2 * width) or r.dtype.kind not in "fc" \
+                    or nonfinite(r) is not None:
+                raise refuse(f"has an invalid rho_{c} (shape {r.shape}, dtype {r.dtype}; "
+                             f"expected {(dc,) * (2 * width)}, finite)")
+            rho_top.append(r)
+    return layers, rho_top, sweep, [float(x) for x in energies]
 
 
 def _save_checkpoint(path: Path, state: _State, sweep: int, energies: list[float],
-                     meta: dict[str, Any]) -> None:
+                     meta: dict[str, Any], h2: np.ndarray) -> None:
     from holonet._io import atomic_path
 
     arrays: dict[str, np.ndarray] = {
-        "sweep": np.array(sweep), "energies": np.asarray(energies, dtype=float),
-        "n_layers": np.array(len(state.layers)),
+        "format": np.array(_CHECKPOINT_FORMAT),
+        "sweep": np.array(sweep, dtype=np.int64),
+        "energies": np.asarray(energies, dtype=np.float64),
+        "n_layers": np.array(len(state.layers), dtype=np.int64),
         "meta": np.array(repr(sorted(meta.items()))),
+        "hamiltonian": np.asarray(h2),
     }
     for l, t in enumerate(state.layers):
         for k, a in t.items():
@@ -445,7 +623,7 @@ def optimize_ising(
     target_error: float | None = None,
     u_warmup: int = 10,
     w_warmup: int = 2,
-    seed: int = 0,
+    seed: int | None = 0,
     u_noise: float = 0.0,
     initial: Any = None,
     checkpoint: str | Path | None = None,
@@ -454,6 +632,7 @@ def optimize_ising(
     scaling: int = 0,
     progress: bool = True,
     callback: Any = None,
+    memory_limit: int | str | None = None,
 ) -> OptimizationResult:
     """Minimise the energy of a scale-invariant MERA for a 2-site Hamiltonian.
 
@@ -491,6 +670,17 @@ def optimize_ising(
     checkpoint
         ``.npz`` file written atomically every ``checkpoint_every`` seconds, on
         interrupt and at the end; with ``resume`` an existing file is continued.
+        Its path is checked before any work. A file is resumed only if it was
+        written by this function for the same settings and the same
+        ``hamiltonian`` (every key, shape, dtype and the sweep count are
+        checked; anything else is refused with a ``ValueError``: remove the file
+        or pass ``resume=False`` to start afresh and overwrite it).
+    resume
+        Continue from an existing ``checkpoint`` (default) or start afresh.
+    memory_limit
+        Budget for the predicted peak memory (bytes, or a string such as
+        ``'8G'``; default a quarter of the free RAM, or ``HOLONET_MEMORY_LIMIT``):
+        a larger ``chi`` is refused before any work, naming the prediction.
     scaling
         Number of scaling dimensions to compute at the end (0: none).
     progress
@@ -544,20 +734,48 @@ def optimize_ising(
     fixed_point_iterations = check_int("fixed-point iterations", fixed_point_iterations,
                                        minimum=1)
     chimid = chi if chimid is None else check_int("chimid", chimid, minimum=1)
+    fixed_point_tol = check_float("fixed_point_tol", fixed_point_tol, minimum=0.0)
+    si_step = check_float("si_step", si_step, minimum=0.0, maximum=1.0)
+    if not si_step > 0:
+        raise ValueError(f"si_step must be in (0, 1]; got {si_step}")
+    si_levels = check_int("si_levels", si_levels, minimum=1)
+    u_warmup = check_int("u_warmup", u_warmup, minimum=0)
+    w_warmup = check_int("w_warmup", w_warmup, minimum=0)
+    u_noise = check_float("u_noise", u_noise, minimum=0.0)
+    seed = check_seed("seed", seed)
+    scaling = check_int("scaling", scaling, minimum=0)
+    checkpoint_every = check_float("checkpoint_every", checkpoint_every, minimum=0.0)
+    if max_seconds is not None:
+        max_seconds = check_float("max_seconds", max_seconds, minimum=0.0)
+    if target_error is not None:
+        target_error = check_float("target_error", target_error)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable as callback(sweep, energy); got "
+                        f"{type(callback).__name__}")
     if hamiltonian is None:
         h2 = ising_hamiltonian()
         if exact_energy is None:
             exact_energy = ISING_ENERGY
     else:
-        h2 = np.asarray(hamiltonian)
-        if h2.ndim != 4 or len(set(h2.shape)) != 1:
-            raise ValueError(f"hamiltonian must have shape (d, d, d, d); got {h2.shape}")
+        h2 = check_numeric("hamiltonian", hamiltonian)
+        if h2.ndim != 4 or len(set(h2.shape)) != 1 or h2.shape[0] < 2:
+            raise ValueError(f"hamiltonian must have shape (d, d, d, d) with d >= 2; got "
+                             f"{h2.shape}")
+        bad = nonfinite(h2)
+        if bad is not None:
+            raise ValueError(f"hamiltonian has {bad}")
         dd = h2.shape[0] ** 2
         if not np.allclose(h2.reshape(dd, dd), h2.reshape(dd, dd).conj().T):
             raise ValueError("hamiltonian is not Hermitian")
         if refsym and not np.allclose(_mirror_op(h2), h2):
             raise ValueError("hamiltonian is not reflection symmetric; pass refsym=False")
-    exact = float("nan") if exact_energy is None else float(exact_energy)
+    exact = (float("nan") if exact_energy is None
+             else check_float("exact_energy", exact_energy))
+    ckpt = Path(checkpoint) if checkpoint is not None else None
+    if ckpt is not None:  # before any work: a run must not fail at its first save
+        from holonet._io import check_output_path
+
+        check_output_path(ckpt, what="checkpoint", kind="file")
 
     width = _WIDTH[kind]
     engine = _Engine(kind, width)
@@ -577,10 +795,15 @@ def optimize_ising(
     h0 = [x - bias * np.eye(dm0).reshape(x.shape) for x in h_cls]
     n_layers = transitional_layers + 1
     dims = _dims_schedule(d, chi, chimid, n_layers, kind)
+    check_memory(f"optimize_ising(chi={chi}, kind={kind!r}, chimid={chimid}, "
+                  f"transitional_layers={transitional_layers})",
+                  _predicted_bytes(kind, dims, period, width), memory_limit,
+                  detail=f"largest contraction intermediate ~ chi^"
+                         f"{_INTERMEDIATE_EXPONENT[kind]}, tensors and densities")
     rng = np.random.default_rng(seed)
     mirror = _mirror_tensors(kind)
     meta = {"kind": kind, "chi": chi, "chimid": chimid, "T": transitional_layers,
-            "block": block, "refsym": refsym, "d": d}
+            "block": block, "refsym": bool(refsym), "d": d}
 
     # every layer starts from the same random draw (sliced to its shape): the
     # network starts out (nearly) scale invariant
@@ -589,19 +812,12 @@ def optimize_ising(
     start_sweep = 0
     energies: list[float] = []
     if initial is not None:
-        src = initial.mera if hasattr(initial, "mera") else initial
+        src = _check_initial(initial, kind, d)
         _seed_from(state, src, dims, rng)
-    ckpt = Path(checkpoint) if checkpoint is not None else None
     if ckpt is not None and resume and ckpt.exists():
         data = _load_checkpoint(ckpt)
-        if str(data["meta"]) != repr(sorted(meta.items())):
-            raise ValueError(f"checkpoint {str(ckpt)!r} was written for different settings "
-                             f"({data['meta']}); remove it or pass resume=False")
-        state.layers = [{k: data[f"L{l}_{k}"] for k in state.layers[l]}
-                        for l in range(len(state.layers))]
-        state.rho_top = [data[f"rho_{c}"] for c in range(period)] if "rho_0" in data else None
-        start_sweep = int(data["sweep"])
-        energies = [float(x) for x in data["energies"]]
+        state.layers, state.rho_top, start_sweep, energies = _validated_checkpoint(
+            ckpt, data, state, meta, h2, period)
 
     hs: list[list[np.ndarray]] = [h0]
     t0 = time.perf_counter()
@@ -704,11 +920,11 @@ def optimize_ising(
                 break
             now = time.perf_counter()
             if ckpt is not None and now - last_save > checkpoint_every:
-                _save_checkpoint(ckpt, state, sweep, energies, meta)
+                _save_checkpoint(ckpt, state, sweep, energies, meta, h2)
                 last_save = now
     except KeyboardInterrupt:
         if ckpt is not None:
-            _save_checkpoint(ckpt, state, sweep, energies, meta)
+            _save_checkpoint(ckpt, state, sweep, energies, meta, h2)
         raise
     finally:
         bar.close()
@@ -725,7 +941,7 @@ def optimize_ising(
         for t in state.layers:
             t["V"] = mirror["W"](t["W"]).copy()
     if ckpt is not None:
-        _save_checkpoint(ckpt, state, sweep, energies, meta)
+        _save_checkpoint(ckpt, state, sweep, energies, meta, h2)
     ev.tol, ev.min_iterations, ev.max_iterations = min(fixed_point_tol, 1e-13), 10, None
     final, _ = ev(state, max_iterations=2000)
     try:

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from holonet._options import check_int, check_option
+from holonet._options import check_int, check_numeric, check_option
 from holonet.contract import contract
 from holonet.mera._doubled import CellWindows, cell_windows, role
 from holonet.mera.geometry import BRANCHING, CONE_WIDTH, KINDS, PERIOD
@@ -49,7 +49,12 @@ __all__ = [
 
 
 def _cell(mera: Any, layer: int) -> dict[str, np.ndarray]:
-    if not getattr(mera, "translation_invariant", False):
+    from holonet.mera.network import MERA
+
+    if not isinstance(mera, MERA):
+        raise TypeError(f"mera must be a holonet.mera.MERA; got {type(mera).__name__}")
+    layer = check_int("layer", layer)
+    if not mera.translation_invariant:
         raise ValueError("superoperators need a translation-invariant MERA "
                          "(scale_invariant=True or translation_invariant=True)")
     n = mera.n_layers
@@ -79,23 +84,35 @@ def _default_width(kind: str) -> int:
     return CONE_WIDTH[kind]
 
 
-def _as_classes(x: Any, dim: int, period: int) -> tuple[list[np.ndarray], bool]:
+def _as_classes(x: Any, dim: int, period: int, name: str = "operator"
+                ) -> tuple[list[np.ndarray], bool]:
     """Operator densities per class; a single operator stands for every class."""
     if isinstance(x, list | tuple):
         if len(x) != period:
-            raise ValueError(f"expected {period} operators (one per sublattice class); "
+            raise ValueError(f"expected {period} {name}s (one per sublattice class); "
                              f"got {len(x)}")
-        arrs = [np.asarray(o) for o in x]
+        arrs = list(x)
         single = False
     else:
-        arrs = [np.asarray(x)] * period
+        arrs = [x] * period
         single = True
     out = []
-    for o in arrs:
-        if o.ndim == 2:
-            k = int(round(np.log(o.shape[0]) / np.log(dim)))
-            o = o.reshape((dim,) * (2 * k))
+    for i, o in enumerate(arrs):
+        what = name if single else f"{name} {i}"
+        o = check_numeric(what, o)
+        k = 0
+        if o.ndim == 2 and o.shape[0] == o.shape[1]:
+            while dim ** k < o.shape[0]:
+                k += 1
+            if dim ** k == o.shape[0] and k >= 1:
+                o = o.reshape((dim,) * (2 * k))
+        if not (o.ndim >= 2 and o.ndim % 2 == 0 and all(x == dim for x in o.shape)):
+            raise ValueError(f"{what} must be a (d**k, d**k) matrix or an array of shape "
+                             f"(d,) * 2k with site dimension d = {dim}; got shape {o.shape}")
         out.append(o)
+    if len({o.ndim for o in out}) > 1:
+        raise ValueError(f"the operators of the classes act on different numbers of sites: "
+                         f"{[o.ndim // 2 for o in out]}")
     return out, single
 
 
@@ -159,7 +176,7 @@ def descend(mera: Any, rho: Any, *, layer: int = -1) -> Any:
     """
     cell = _cell(mera, layer)
     kind = mera.kind
-    rhos, _ = _as_classes(rho, int(cell["W"].shape[-1]), PERIOD[kind])
+    rhos, _ = _as_classes(rho, int(cell["W"].shape[-1]), PERIOD[kind], "density matrix")
     k = rhos[0].ndim // 2
     cw = _windows(kind, k)
     out: list[Any] = [0.0] * cw.period
