@@ -622,3 +622,24 @@ def test_explorer_checks_its_path_before_the_work(tmp_path: Any) -> None:
     with pytest.raises(PermissionError):
         explorer(happy_code(1), "/proc/holonet-x.html", wedge_fn=wedge_fn)
     assert not calls
+
+
+# ------------------------------------------------------------------ GF(2) and Pauli helpers
+def test_gf2_and_pauli_helpers_name_the_problem() -> None:
+    from holonet.stabilizer import gf2
+    from holonet.stabilizer.pauli import pauli_weight, symplectic_to_paulis
+
+    with pytest.raises(ValueError, match="ncols must be in 0..64"):
+        gf2.unpack(gf2.pack([[1, 0]]), 100)
+    with pytest.raises(ValueError, match="pivot_cols must be in 0..2"):
+        gf2.row_reduce([[1, 0]], pivot_cols=5)
+    with pytest.raises(ValueError, match="A has 2 columns but B has 1 rows"):
+        gf2.matmul([[1, 0]], [[1, 0]])
+    with pytest.raises(ValueError, match="even number of columns"):
+        pauli_weight([[1, 0, 1]])
+    with pytest.raises(ValueError, match="signs has 2 entries for 1 Pauli rows"):
+        symplectic_to_paulis([[1, 0]], signs=[0, 1])
+    with pytest.raises(ValueError, match="signs must contain only 0 and 1"):
+        symplectic_to_paulis([[1, 0]], signs=[2])
+    with pytest.raises(TypeError, match="tensor_inputs"):
+        verify.isometry(np.eye(2), tensor_inputs=5)

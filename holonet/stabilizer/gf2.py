@@ -96,6 +96,11 @@ def unpack(P: np.ndarray, ncols: int) -> np.ndarray:
     array([[1, 0, 1]], dtype=uint8)
     """
     P = np.ascontiguousarray(P, dtype="<u8")
+    if P.ndim != 2:
+        raise ValueError(f"packed matrix must be 2-dimensional; got shape {P.shape}")
+    if not 0 <= ncols <= 64 * P.shape[1]:
+        raise ValueError(f"ncols must be in 0..{64 * P.shape[1]} for {P.shape[1]} packed "
+                         f"words; got {ncols}")
     return np.unpackbits(P.view(np.uint8), axis=1, count=ncols, bitorder="little")
 
 
@@ -182,6 +187,9 @@ def row_reduce(M: Any, *, pivot_cols: int | None = None) -> tuple[np.ndarray, np
     """
     A = as_gf2(M)
     r, c = A.shape
+    if pivot_cols is not None and not 0 <= pivot_cols <= c:
+        raise ValueError(f"pivot_cols must be in 0..{c} (the number of columns); "
+                         f"got {pivot_cols}")
     if A.size == 0:
         return A.copy(), np.zeros(0, dtype=np.intp)
     P, piv = _rref_packed(pack(A), c, pivot_cols=pivot_cols)
@@ -264,7 +272,8 @@ def matmul(A: Any, B: Any) -> np.ndarray:
     A = as_gf2(A)
     B = as_gf2(B)
     if A.shape[1] != B.shape[0]:
-        raise ValueError(f"shapes {A.shape} and {B.shape} do not align")
+        raise ValueError(f"GF(2) matmul: A has {A.shape[1]} columns but B has {B.shape[0]} "
+                         f"rows (shapes {A.shape} and {B.shape})")
     if A.shape[1] >= 2**24:  # pragma: no cover - beyond float32's exact range
         return ((A.astype(np.int64) @ B.astype(np.int64)) & 1).astype(np.uint8)
     prod = A.astype(np.float32) @ B.astype(np.float32)

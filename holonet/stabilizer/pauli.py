@@ -115,7 +115,9 @@ def symplectic_to_paulis(M: Any, signs: Any = None) -> list[str]:
     chars = table[idx]
     out = [row.tobytes().decode() for row in chars]
     if signs is not None:
-        sg = np.asarray(signs).reshape(-1)
+        sg = gf2.as_gf2(np.asarray(signs).reshape(1, -1), what="signs").reshape(-1)
+        if sg.size != len(out):
+            raise ValueError(f"signs has {sg.size} entries for {len(out)} Pauli rows")
         out = [("-" if s else "+") + p for s, p in zip(sg, out, strict=True)]
     return out
 
@@ -149,6 +151,8 @@ def pauli_weight(M: Any) -> np.ndarray:
     [2]
     """
     A = gf2.as_gf2(M)
+    if A.shape[1] % 2:
+        raise ValueError(f"symplectic matrix needs an even number of columns; got {A.shape[1]}")
     n = A.shape[1] // 2
     return (A[:, :n] | A[:, n:]).sum(axis=1)
 

@@ -301,6 +301,10 @@ def isometry(network_or_array: Any, inputs: Sequence[str] | Sequence[int] | None
 
     tol = check_float("tol", tol, minimum=0.0)
     dense_limit = check_int("dense_limit", dense_limit, minimum=1)
+    if tensor_inputs is not None and not (callable(tensor_inputs)
+                                          or isinstance(tensor_inputs, Mapping)):
+        raise TypeError(f"tensor_inputs must be a callable tensor -> legs or a mapping tag -> "
+                        f"legs; got {type(tensor_inputs).__name__} {tensor_inputs!r:.40}")
     net, ins, outs, label = _resolve(network_or_array, inputs, outputs)
     pairs, tags = _pairs_and_tags(net)
     if not pairs:
