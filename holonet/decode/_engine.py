@@ -34,8 +34,9 @@ from typing import Any
 import numpy as np
 
 BATCH = "_batch"
-#: Networks with at most this many tensors are planned by opt_einsum's 'optimal'.
-_SMALL = 12
+#: Networks with at most this many tensors are planned by opt_einsum's exhaustive 'optimal'
+#: (its cost grows factorially: 11 tensors already take minutes).
+_SMALL = 6
 #: Planned cost (cotengra's count, batch of 8) above which the tree is reconfigured.
 _RECONF_ABOVE = 1e8
 
@@ -87,10 +88,9 @@ def prepare(tiles: Sequence[tuple[np.ndarray, tuple[str, ...]]], boundary: Seque
         ab = tuple((ax, qubit[leg]) for ax, leg in enumerate(legs) if leg in qubit)
         rest = tuple(leg for leg in legs if leg not in qubit)
         leaves.append(Leaf(rest, bool(ab), tile=t, absorb=ab))
-        size = arr.size
-        for _ in ab:
-            absorb_flops += 2 * size
-            size //= 4
+        if ab:  # sparse absorption: products over the 2^l elements, then the 0/1 map
+            elements = int(np.count_nonzero(arr))
+            absorb_flops += elements * (len(ab) - 1) + 2 * elements * 4 ** len(rest)
     if marginal:
         for b, leg in enumerate(bulk):
             leaves.append(Leaf((leg,), False, bulk=b))
