@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from holonet.codes import code_513, happy_code
+from holonet.codes import VARIANTS, code_513, happy_code
 from holonet.contract import ContractionTooLarge
 from holonet.decode import MLDecoder, PauliNoise, labels_to_packed, success_probability_exact
 from holonet.stabilizer import StabilizerCode, gf2
@@ -146,6 +146,22 @@ def test_marginal_equals_joint_for_k1():
     s = joint.syndromes(noise.sample(code.n, 300, seed=2))
     assert np.allclose(joint.coset_probabilities(s), marg.coset_probabilities(s)[:, 0],
                        atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- every variant
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v != "hexagon-state"])
+@pytest.mark.parametrize("convention", ["vertex", "edge"])
+def test_every_variant_decodes(variant, convention):
+    """Two layers of every variant with logicals: planned quickly, corrections consistent."""
+    code = happy_code(2, convention=convention, variant=variant)
+    noise = PauliNoise.biased(0.1, eta=3.0)
+    dec = MLDecoder(code, noise)
+    assert dec.method == ("joint" if code.k <= 2 else "marginal")
+    E = noise.sample(code.n, 64, seed=0)
+    s = dec.syndromes(E)
+    P = dec.coset_probabilities(s)
+    assert np.isfinite(P).all() and np.allclose(P.sum(axis=-1), 1.0)
+    assert np.array_equal(dec.syndromes(dec.decode(s)), s)
 
 
 # ----------------------------------------------------------------------------- invariances
