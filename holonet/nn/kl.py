@@ -14,13 +14,16 @@ projections produce beliefs and frames, the weights are divergences. Because KL
 is invariant under a common rotation, :math:`\mathrm{KL}(q_i\|\Omega_{ij}q_j) =
 \mathrm{KL}(e^{-\phi_i}q_i\,\|\,e^{-\phi_j}q_j)`: all beliefs are rotated once to a
 common frame and the pairwise divergences are batched matmuls (``O(N^2K^2)``):
-:func:`holonet.attention.kl.gaussian_kl_matrix` (the backend-agnostic operator;
-this module adds the projections, masks and the multi-head layout).
+:meth:`KLAttention.divergences` (closed form for covariances diagonal in each
+token's frame; equal to the backend-agnostic :func:`holonet.attention.kl.gaussian_kl_matrix`,
+which a test checks; this module adds the projections, masks and the multi-head
+layout, and compiles with ``torch.compile``).
 
-The covariance algebra (matrix exponential, Cholesky, inverse) has no half-precision
-kernels, so for ``float16``/``bfloat16`` inputs (``.bfloat16()`` or ``torch.autocast``)
-beliefs, divergences and messages are computed in ``float32`` and the result is cast
-back to the input's dtype before the output projection. The layer is dense
+The covariance algebra (the frames' matrix exponential, transported covariances and
+precisions; in general also a Cholesky factor, which has no ``bfloat16`` kernel) is not
+meant for half precision, so for ``float16``/``bfloat16`` inputs (``.bfloat16()`` or
+``torch.autocast``) beliefs, divergences and messages are computed in ``float32`` and
+the result is cast back to the input's dtype before the output projection. The layer is dense
 (``O(N^2)``) by nature, so ``attn_mask`` (any boolean or ``0/-inf`` float mask),
 ``is_causal`` and exact attention dropout are all implemented.
 
@@ -142,6 +145,11 @@ class KLAttention(DropInAttention, RecordingMixin):
         token's frame, and frames ``(B, H, N, K, K)`` (orthogonal).
 
         Computed in ``float32`` for half-precision inputs (see the module docs)."""
+        mu, var, frames = self._belief_parts(x)
+        return mu, torch.diag_embed(var), frames
+
+    def _belief_parts(self, x: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Means, the diagonal of each covariance in its own frame, and the frames."""
         b, n, _ = x.shape
         h, kk = self.num_heads, self.K
         ct = torch.float32 if x.dtype in _LOW_PRECISION else x.dtype
@@ -150,7 +158,6 @@ class KLAttention(DropInAttention, RecordingMixin):
         gen = self.phi(x).to(ct) if self.phi is not None else None
         with torch.autocast(x.device.type, enabled=False):
             var = torch.exp(log_var).view(b, n, h, kk).transpose(1, 2)
-            cov = torch.diag_embed(var)
             if gen is None:
                 frames = torch.eye(kk, dtype=ct, device=x.device).expand(b, h, n, kk, kk)
             else:
@@ -159,7 +166,33 @@ class KLAttention(DropInAttention, RecordingMixin):
                 iu = self._iu.to(x.device)
                 a[..., iu[0], iu[1]] = g
                 frames = torch.linalg.matrix_exp(a - a.transpose(-1, -2))
-        return mu, cov, frames
+        return mu, var, frames
+
+    @staticmethod
+    def divergences(mu: Tensor, var: Tensor, frames: Tensor) -> Tensor:
+        r"""``KL(q_i || Omega_ij q_j)`` for all pairs, ``(..., N, N)``, from means ``mu``,
+        own-frame diagonal variances ``var`` and frames ``U``.
+
+        The covariance is diagonal in each token's frame, so in the common frame
+        :math:`\tilde\Sigma_j^{-1} = U_j^\top \mathrm{diag}(1/\sigma_j^2) U_j` and
+        :math:`\log\det\tilde\Sigma_j = \sum\log\sigma_j^2` in closed form: no Cholesky, no
+        inverse (the general operator is :func:`holonet.attention.kl.gaussian_kl_matrix`;
+        the tests check that both agree).
+        """
+        kk = mu.shape[-1]
+        ut = frames.transpose(-1, -2)
+        mu_c = (ut @ mu.unsqueeze(-1)).squeeze(-1)                       # U^T mu
+        sigma_c = ut @ (var.unsqueeze(-1) * frames)                      # U^T diag(v) U
+        prec = ut @ (frames / var.unsqueeze(-1))                         # U^T diag(1/v) U
+        second = sigma_c + mu_c.unsqueeze(-1) * mu_c.unsqueeze(-2)
+        lead = tuple(mu.shape[:-1])
+        quad = second.reshape(*lead, kk * kk) @ prec.reshape(*lead, kk * kk).transpose(-1, -2)
+        pmu = (prec @ mu_c.unsqueeze(-1)).squeeze(-1)                    # P_j mu_j
+        cross = mu_c @ pmu.transpose(-1, -2)                             # mu_i . P_j mu_j
+        self_term = (mu_c * pmu).sum(-1)
+        logdet = torch.log(var).sum(-1)
+        return 0.5 * (quad - 2.0 * cross + self_term.unsqueeze(-2) - kk
+                      + logdet.unsqueeze(-2) - logdet.unsqueeze(-1))
 
     def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
                 key_padding_mask: Tensor | None = None, need_weights: bool = False,
@@ -171,9 +204,7 @@ class KLAttention(DropInAttention, RecordingMixin):
                              average_attn_weights, is_causal)
         x = call.query
         b, n, _ = x.shape
-        from holonet.attention.kl import gaussian_kl_matrix
-
-        mu, cov, frames = self.beliefs(x)
+        mu, var, frames = self._belief_parts(x)
         blocked: Tensor | None = None
         if call.ignore is not None:
             blocked = call.ignore[:, None, None, :]
@@ -183,7 +214,7 @@ class KLAttention(DropInAttention, RecordingMixin):
             c = causal_bool_mask(n, n, x.device)[None, None]
             blocked = c if blocked is None else blocked | c
         with torch.autocast(x.device.type, enabled=False):
-            kl = gaussian_kl_matrix(mu, cov, frames=frames)            # (B, H, N, N)
+            kl = self.divergences(mu, var, frames)                     # (B, H, N, N)
             # messages: transported means, summed in the common frame e^{-phi_i} q_i
             mu_c = (frames.transpose(-1, -2) @ mu.unsqueeze(-1)).squeeze(-1)
             ok = None if blocked is None else (~blocked).expand_as(kl)

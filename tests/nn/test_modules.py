@@ -313,3 +313,20 @@ def test_auxiliary_loss_is_computed_in_training_and_decreases_when_trained() -> 
     # not by collapse: the core still varies across inputs
     core = layer.last_core
     assert core is not None and float(core.var(0).sum()) > 1e-6
+
+
+def test_kl_closed_form_divergences_equal_the_general_operator() -> None:
+    from holonet.attention.kl import gaussian_kl_matrix
+
+    layer = KLAttention(E, 2, belief_dim=4, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        layer.log_var.weight.normal_(0, 0.3)             # non-trivial variances
+        assert layer.phi is not None
+        layer.phi.weight.normal_(0, 0.5)                 # and frames
+    x = torch.randn(2, 7, E, dtype=torch.float64)
+    mu, var, frames = layer._belief_parts(x)
+    ours = KLAttention.divergences(mu, var, frames)
+    ref = gaussian_kl_matrix(mu, torch.diag_embed(var), frames=frames)
+    assert torch.allclose(ours, ref, atol=1e-10)
+    assert float(ours.diagonal(dim1=-2, dim2=-1).abs().max()) < 1e-10   # KL(q||q) = 0
+    assert float(ours.min()) > -1e-10                                   # KL >= 0
