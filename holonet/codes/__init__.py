@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from holonet.codes.enumerator import network_weight_enumerator
 from holonet.codes.happy import VARIANTS, HaPPYCode, happy_code
+from holonet.codes.pauli_network import PAULI_LABELS, PauliNetwork, pauli_network
 from holonet.codes.perfect import (
     PERFECT_TENSORS,
     STABILIZERS_513,
@@ -25,6 +26,9 @@ __all__ = [
     "VARIANTS",
     "HaPPYCode",
     "happy_code",
+    "PAULI_LABELS",
+    "PauliNetwork",
+    "pauli_network",
     "PERFECT_TENSORS",
     "STABILIZERS_513",
     "STATE_STABILIZERS_6",

@@ -69,7 +69,7 @@ import numpy as np
 
 from holonet.stabilizer import gf2
 
-__all__ = ["PAULI_LABELS", "PauliNetwork", "indicator_tensor", "pauli_network"]
+__all__ = ["BATCH_LEG", "PAULI_LABELS", "PauliNetwork", "indicator_tensor", "pauli_network"]
 
 #: Single-qubit Pauli for each label ``x + 2z``.
 PAULI_LABELS: tuple[str, str, str, str] = ("I", "X", "Z", "Y")
