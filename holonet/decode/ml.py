@@ -66,6 +66,7 @@ AUTO_JOINT_MAX_K = 2
 DEFAULT_MAX_GROUP = 2**20
 #: Relative tolerance under which two coset probabilities count as tied (lowest class wins).
 TIE_RTOL = 1e-9
+_BATCH_ELEMENTS = 2**25
 
 _PLANS: weakref.WeakKeyDictionary[Any, dict[Any, Any]] = weakref.WeakKeyDictionary()
 _GROUPS: weakref.WeakKeyDictionary[Any, np.ndarray] = weakref.WeakKeyDictionary()
@@ -364,7 +365,9 @@ class MLDecoder:
         p = self._plan
         per_shot = 8 * max(3 * p.largest, p.stored if self.method == "marginal" else 0,
                            4 * self.n)
-        return int(max(1, min(4096, self._limit() // per_shot)))
+        # within the memory budget, and at most ~2^25 elements (256 MiB) in the largest
+        # intermediate: bigger batches gain nothing per shot once the products are large
+        return int(max(1, min(4096, self._limit() // per_shot, _BATCH_ELEMENTS // p.largest)))
 
     def _exact(self, W: np.ndarray) -> np.ndarray:
         if self.method == "joint":
