@@ -164,6 +164,58 @@ def _bootstrap_crossing(p: np.ndarray, s1: np.ndarray, n1: np.ndarray, s2: np.nd
     return pc, err
 
 
+def _curves(labels: Sequence[str], ns: Sequence[int], ks: Sequence[int], succ: np.ndarray,
+            done: np.ndarray) -> list[dict[str, Any]]:
+    """One curve per code: success fraction per rate and its binomial standard error.
+
+    ``succ`` and ``done`` are ``(codes, rates)`` counts of successful and finished
+    shots; a rate without finished shots gives ``None``. Shared by the erasure and
+    the Pauli thresholds (:mod:`holonet.verify.pauli`).
+    """
+    curves = []
+    for ci, label in enumerate(labels):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.where(done[ci] > 0, succ[ci] / np.maximum(done[ci], 1), np.nan)
+            se = np.sqrt(np.clip(f * (1 - f), 0, None) / np.maximum(done[ci], 1))
+        curves.append({"label": label, "n": int(ns[ci]), "k": int(ks[ci]),
+                       "success": [None if np.isnan(x) else float(x) for x in f],
+                       "stderr": [None if np.isnan(x) else float(x) for x in se],
+                       "shots": done[ci].tolist(), "successes": succ[ci].tolist()})
+    return curves
+
+
+def _crossings(labels: Sequence[str], p_arr: np.ndarray, succ: np.ndarray, done: np.ndarray,
+               seed: int) -> tuple[list[dict[str, Any]], float | None, float | None]:
+    """Bootstrap-error-barred crossings of consecutive curves and the threshold estimate.
+
+    Returns the pairwise crossings (``pair``, ``p``, ``err``), their mean and its
+    error bar: the larger of the propagated bootstrap error and the spread of the
+    pairwise crossings (finite-size drift). The bootstrap generator is seeded
+    from ``seed``, so the error bars are reproducible.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7919]))
+    crossings = []
+    for a in range(len(labels) - 1):
+        sel = (done[a] > 0) & (done[a + 1] > 0)
+        if sel.sum() < 2:
+            pc, err = None, float("nan")
+        else:
+            pc, err = _bootstrap_crossing(p_arr[sel], succ[a][sel], done[a][sel],
+                                          succ[a + 1][sel], done[a + 1][sel], rng)
+        crossings.append({"pair": [labels[a], labels[a + 1]], "p": pc,
+                          "err": None if pc is None else err})
+    found = [x for x in crossings if x["p"] is not None]
+    thr = thr_err = None
+    if found:
+        ps = np.array([x["p"] for x in found])
+        errs = np.array([x["err"] for x in found])
+        thr = float(ps.mean())
+        stat = float(np.sqrt(np.sum(errs**2)) / len(ps))
+        spread = float(np.std(ps)) if len(ps) > 1 else 0.0
+        thr_err = float(max(stat, spread))
+    return crossings, thr, thr_err
+
+
 #: default limit on the total shots of one :func:`erasure_threshold` call (codes x rates x
 #: shots); ~5-8k shots/s per core at n = 95-355, so about half an hour
 DEFAULT_MAX_SHOTS = 10**7
@@ -299,36 +351,12 @@ def erasure_threshold(family: Sequence[Any] | Mapping[str, Any],
             succ[ci, pi] += int(s)
             done[ci, pi] += m
 
-    curves = []
-    for ci, (label, view, j, _) in enumerate(codes):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            f = np.where(done[ci] > 0, succ[ci] / np.maximum(done[ci], 1), np.nan)
-            se = np.sqrt(np.clip(f * (1 - f), 0, None) / np.maximum(done[ci], 1))
-        curves.append({"label": label, "n": view.n, "k": view.k, "logical": view.labels[j],
-                       "success": [None if np.isnan(x) else float(x) for x in f],
-                       "stderr": [None if np.isnan(x) else float(x) for x in se],
-                       "shots": done[ci].tolist(), "successes": succ[ci].tolist()})
-
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7919]))
-    crossings = []
-    for a in range(len(codes) - 1):
-        sel = (done[a] > 0) & (done[a + 1] > 0)
-        if sel.sum() < 2:
-            pc, err = None, float("nan")
-        else:
-            pc, err = _bootstrap_crossing(p_arr[sel], succ[a][sel], done[a][sel],
-                                          succ[a + 1][sel], done[a + 1][sel], rng)
-        crossings.append({"pair": [codes[a][0], codes[a + 1][0]], "p": pc,
-                          "err": None if pc is None else err})
-    found = [x for x in crossings if x["p"] is not None]
-    thr = thr_err = None
-    if found:
-        ps = np.array([x["p"] for x in found])
-        errs = np.array([x["err"] for x in found])
-        thr = float(ps.mean())
-        stat = float(np.sqrt(np.sum(errs**2)) / len(ps))
-        spread = float(np.std(ps)) if len(ps) > 1 else 0.0
-        thr_err = float(max(stat, spread))
+    curves = _curves([label for label, *_ in codes], [view.n for _, view, _, _ in codes],
+                     [view.k for _, view, _, _ in codes], succ, done)
+    for c, (_, view, j, _) in zip(curves, codes, strict=True):
+        c["logical"] = view.labels[j]
+    crossings, thr, thr_err = _crossings([label for label, *_ in codes], p_arr, succ, done,
+                                         int(seed))
 
     failures = []
     if not complete:
