@@ -1,24 +1,26 @@
-"""Torch operators for HSA with a hand-written backward pass (imported only for torch inputs).
+"""Torch autograd for HSA with a hand-written backward pass (imported only for torch inputs).
 
-Two custom operators, each with its backward as a second operator and its
-autograd formula registered by :func:`torch.library.register_autograd`:
+Two ``torch.autograd.Function`` classes — :class:`WindowHSA` (the window DP of
+``Tree.fixed_windows``, also the MERA causal-cone pattern, ``radius > 0``) and
+:class:`TreeHSA` (general trees) — run the kernels of
+:mod:`holonet.attention._window` / :mod:`holonet.attention._general`. The forward
+saves ``q, k, v`` (their dtype), the output and the per-query log-sum-exp:
+memory linear in ``N``; the backward recomputes node means and scores.
 
-* ``holonet::hsa_window`` / ``holonet::hsa_window_backward`` — the window DP
-  (``Tree.fixed_windows``; also the MERA causal-cone pattern, ``radius > 0``);
-* ``holonet::hsa_tree`` / ``holonet::hsa_tree_backward`` — general trees; the tree
-  travels as its token (a plain ``int``) and its index tables are built once per
-  (tree, options, device, dtype) in a byte-bounded cache.
-
-Custom operators are opaque to ``torch.compile`` (it sees their shapes through
-the registered fake implementations), so compiled models call the same kernels
-as eager ones, and the structure caches are never traced.
+Under ``torch.compile`` the same kernels run as custom operators
+(``holonet::hsa_window`` / ``holonet::hsa_tree`` and their ``*_backward`` twins,
+the autograd formula registered with :func:`torch.library.register_autograd`):
+custom operators are opaque to the compiler, which sees their shapes through
+fake implementations, so compiled and eager models run the same kernels and the
+structure caches are never traced. Eager calls use the ``Function`` classes
+directly (less dispatch overhead than a custom operator). A general tree
+travels to the operator as its token (a plain ``int``).
 
 Precision: float16/bfloat16 inputs are computed in float32 (scores, softmax
-statistics, accumulation), with autocast disabled inside the operator; the
-output has the inputs' dtype. The forward saves ``q, k, v`` (their dtype), the
-output and the per-query log-sum-exp: memory linear in ``N``.
+statistics, accumulation) with autocast disabled inside the kernels; the output
+has the inputs' dtype, each gradient its input's dtype.
 
-This module intentionally does not use ``from __future__ import annotations``:
+This module does not use ``from __future__ import annotations``:
 ``torch.library.custom_op`` reads the real annotations to infer the schema.
 """
 
@@ -33,7 +35,13 @@ from holonet.attention._cache import ByteLRU
 from holonet.attention._ops import check_memory
 from holonet.attention.tree import Tree, _tree_by_token
 
+__all__ = ["TreeHSA", "WindowHSA", "attend", "hsa_tree", "hsa_window"]
+
 _HALF = (torch.float16, torch.bfloat16)
+
+#: Recently used general trees, held strongly (byte-bounded): a compiled graph refers to
+#: its tree by token only, and a temporary tree must outlive its backward pass.
+_RECENT_TREES = ByteLRU(budget=64 * 2**20)
 
 
 def _dtypes(q: Tensor, k: Tensor, v: Tensor) -> tuple[torch.dtype, torch.dtype]:
@@ -42,62 +50,149 @@ def _dtypes(q: Tensor, k: Tensor, v: Tensor) -> tuple[torch.dtype, torch.dtype]:
     return out, (torch.float32 if out in _HALF else out)
 
 
-class _NoAutocast:
-    """Disable autocast inside the operators (their internal matmuls stay in float32)."""
-
-    def __init__(self, device: torch.device) -> None:
-        self.ctx = torch.autocast(device_type=device.type, enabled=False)
-
-    def __enter__(self) -> None:
-        self.ctx.__enter__()
-
-    def __exit__(self, *exc: Any) -> None:
-        self.ctx.__exit__(*exc)
-
-
 def _itemsize(dtype: torch.dtype) -> int:
     return 8 if dtype == torch.float64 else 4
 
 
-def _window_guard(branching: list[int], n: int, q: Tensor, v: Tensor, radius: int,
-                  ct: torch.dtype, memory_limit: int, what: str) -> None:
-    need = _window.predicted_bytes(tuple(branching), q.shape[0], q.shape[-1], v.shape[-1],
-                                   radius, _itemsize(ct))
+def _tree(token: int) -> Tree:
+    return _RECENT_TREES.get_or_build(token, lambda: _tree_by_token(token))
+
+
+def _guard(tree_or_branching: Any, n: int, bsz: int, d: int, dv: int, radius: int,
+           ct: torch.dtype, memory_limit: int, what: str) -> None:
+    if isinstance(tree_or_branching, Tree):
+        tree = tree_or_branching
+        need = _general.predicted_bytes(tree, bsz, d, dv, _itemsize(ct))
+        desc = repr(tree)
+    else:
+        branching = tuple(tree_or_branching)
+        need = _window.predicted_bytes(branching, bsz, d, dv, radius, _itemsize(ct))
+        desc = f"window tree {list(branching)}"
     check_memory(what, need, memory_limit or None,
-                 f"N = {n:,}, batch = {q.shape[0]:,}, branching {list(branching)}; a window "
-                 "tree whose top level has bounded fan-out (e.g. [16, 8, 4, 2, 8, 8, ...]) "
-                 "keeps it linear in N; ")
+                 f"N = {n:,}, batch = {bsz:,}, {desc}; a window tree whose top level has "
+                 "bounded fan-out (e.g. branching [16, 8, 4, 2, 8, 8, ...]) keeps it linear "
+                 "in N; ")
 
 
 # ---------------------------------------------------------------------------------
-# window trees
+# kernels with dtype handling (shared by the Functions and the custom operators)
 
 
-def _wstruct(branching: list[int], n: int, radius: int, include_self: bool, causal: bool,
-             like: Tensor) -> _window.Structure:
-    return _window.structure(tuple(branching), n, radius, include_self, causal, like)
+def _window_fwd(q: Tensor, k: Tensor, v: Tensor, valid: Tensor | None, branching: list[int],
+                n: int, radius: int, include_self: bool, causal: bool, scale: float
+                ) -> tuple[Tensor, Tensor]:
+    out_dtype, ct = _dtypes(q, k, v)
+    with torch.autocast(device_type=q.device.type, enabled=False):
+        qc = q.to(ct)
+        st = _window.structure(tuple(branching), n, radius, include_self, causal, qc)
+        out, lse = _window.window_forward(qc, k.to(ct), v.to(ct), st,
+                                          None if valid is None else valid.to(ct), scale)
+    return out.to(out_dtype).contiguous(), lse.contiguous()
+
+
+def _window_bwd(dout: Tensor, q: Tensor, k: Tensor, v: Tensor, valid: Tensor | None,
+                out: Tensor, lse: Tensor, branching: list[int], n: int, radius: int,
+                include_self: bool, causal: bool, scale: float
+                ) -> tuple[Tensor, Tensor, Tensor]:
+    _, ct = _dtypes(q, k, v)
+    with torch.autocast(device_type=q.device.type, enabled=False):
+        qc = q.to(ct)
+        st = _window.structure(tuple(branching), n, radius, include_self, causal, qc)
+        dq, dk, dv = _window.window_backward(
+            dout.to(ct), qc, k.to(ct), v.to(ct), out.to(ct), lse.to(ct), st,
+            None if valid is None else valid.to(ct), scale)
+    return dq.to(q.dtype), dk.to(k.dtype), dv.to(v.dtype)
+
+
+def _tree_fwd(q: Tensor, k: Tensor, v: Tensor, valid: Tensor | None, tree: Tree,
+              include_self: bool, causal: bool, scale: float) -> tuple[Tensor, Tensor]:
+    out_dtype, ct = _dtypes(q, k, v)
+    with torch.autocast(device_type=q.device.type, enabled=False):
+        qc = q.to(ct)
+        st = _general.structure(tree, include_self, causal, valid is not None, qc)
+        out, lse = _general.general_forward(qc, k.to(ct), v.to(ct), st,
+                                            None if valid is None else valid.to(ct), scale)
+    return out.to(out_dtype).contiguous(), lse.contiguous()
+
+
+def _tree_bwd(dout: Tensor, q: Tensor, k: Tensor, v: Tensor, valid: Tensor | None,
+              out: Tensor, lse: Tensor, tree: Tree, include_self: bool, causal: bool,
+              scale: float) -> tuple[Tensor, Tensor, Tensor]:
+    _, ct = _dtypes(q, k, v)
+    with torch.autocast(device_type=q.device.type, enabled=False):
+        qc = q.to(ct)
+        st = _general.structure(tree, include_self, causal, valid is not None, qc)
+        dq, dk, dv = _general.general_backward(
+            dout.to(ct), qc, k.to(ct), v.to(ct), out.to(ct), lse.to(ct), st,
+            None if valid is None else valid.to(ct), scale)
+    return dq.to(q.dtype), dk.to(k.dtype), dv.to(v.dtype)
+
+
+# ---------------------------------------------------------------------------------
+# eager: autograd Functions
+
+
+class WindowHSA(torch.autograd.Function):
+    """HSA / MERA-cone attention on a window tree with a hand-written backward pass.
+
+    ``apply(q, k, v, valid, params)`` with ``(B, N, d)`` inputs, ``valid`` ``(Bv, N)``
+    or ``None`` and ``params = (branching, n, radius, include_self, causal, scale)``.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, q: Tensor, k: Tensor, v: Tensor, valid: Tensor | None,
+                params: tuple[Any, ...]) -> Tensor:
+        out, lse = _window_fwd(q, k, v, valid, *params)
+        ctx.save_for_backward(q, k, v, valid, out, lse)
+        ctx.params = params
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, dout: Tensor) -> tuple[Any, ...]:  # type: ignore[override]
+        q, k, v, valid, out, lse = ctx.saved_tensors
+        dq, dk, dv = _window_bwd(dout, q, k, v, valid, out, lse, *ctx.params)
+        return dq, dk, dv, None, None
+
+
+class TreeHSA(torch.autograd.Function):
+    """HSA on a general tree with a hand-written backward pass.
+
+    ``apply(q, k, v, valid, tree, params)`` with ``params = (include_self, causal, scale)``.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, q: Tensor, k: Tensor, v: Tensor, valid: Tensor | None, tree: Tree,
+                params: tuple[Any, ...]) -> Tensor:
+        out, lse = _tree_fwd(q, k, v, valid, tree, *params)
+        ctx.save_for_backward(q, k, v, valid, out, lse)
+        ctx.tree, ctx.params = tree, params
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, dout: Tensor) -> tuple[Any, ...]:  # type: ignore[override]
+        q, k, v, valid, out, lse = ctx.saved_tensors
+        dq, dk, dv = _tree_bwd(dout, q, k, v, valid, out, lse, ctx.tree, *ctx.params)
+        return dq, dk, dv, None, None, None
+
+
+# ---------------------------------------------------------------------------------
+# compiled: custom operators (same kernels)
 
 
 @torch.library.custom_op("holonet::hsa_window", mutates_args=())
 def hsa_window(q: Tensor, k: Tensor, v: Tensor, valid: Tensor | None, branching: list[int],
                n: int, radius: int, include_self: bool, causal: bool, scale: float,
                memory_limit: int, what: str) -> tuple[Tensor, Tensor]:
-    out_dtype, ct = _dtypes(q, k, v)
-    _window_guard(branching, n, q, v, radius, ct, memory_limit, what)
-    with _NoAutocast(q.device):
-        qc = q.to(ct)
-        st = _wstruct(branching, n, radius, include_self, causal, qc)
-        out, lse = _window.window_forward(qc, k.to(ct), v.to(ct), st,
-                                          None if valid is None else valid.to(ct), scale)
-    return out.to(out_dtype).contiguous(), lse.contiguous()
+    _guard(branching, n, q.shape[0], q.shape[-1], v.shape[-1], radius, _dtypes(q, k, v)[1],
+           memory_limit, what)
+    return _window_fwd(q, k, v, valid, branching, n, radius, include_self, causal, scale)
 
 
 @hsa_window.register_fake
 def _(q, k, v, valid, branching, n, radius, include_self, causal, scale, memory_limit, what):  # type: ignore[no-untyped-def]
     out_dtype, ct = _dtypes(q, k, v)
-    bsz = q.shape[0]
-    return (q.new_empty((bsz, n, v.shape[-1]), dtype=out_dtype),
-            q.new_empty((bsz, n), dtype=ct))
+    return (q.new_empty((q.shape[0], n, v.shape[-1]), dtype=out_dtype),
+            q.new_empty((q.shape[0], n), dtype=ct))
 
 
 @torch.library.custom_op("holonet::hsa_window_backward", mutates_args=())
@@ -105,14 +200,8 @@ def hsa_window_backward(dout: Tensor, q: Tensor, k: Tensor, v: Tensor, valid: Te
                         out: Tensor, lse: Tensor, branching: list[int], n: int, radius: int,
                         include_self: bool, causal: bool, scale: float
                         ) -> tuple[Tensor, Tensor, Tensor]:
-    _, ct = _dtypes(q, k, v)
-    with _NoAutocast(q.device):
-        qc = q.to(ct)
-        st = _wstruct(branching, n, radius, include_self, causal, qc)
-        dq, dk, dv = _window.window_backward(
-            dout.to(ct), qc, k.to(ct), v.to(ct), out.to(ct), lse.to(ct), st,
-            None if valid is None else valid.to(ct), scale)
-    return dq.to(q.dtype), dk.to(k.dtype), dv.to(v.dtype)
+    return _window_bwd(dout, q, k, v, valid, out, lse, branching, n, radius, include_self,
+                       causal, scale)
 
 
 @hsa_window_backward.register_fake
@@ -137,37 +226,14 @@ def _window_grad(ctx: Any, dout: Tensor, _dlse: Tensor) -> tuple[Any, ...]:
 hsa_window.register_autograd(_window_grad, setup_context=_window_setup)
 
 
-# ---------------------------------------------------------------------------------
-# general trees
-
-
-#: Recently used general trees, held strongly (byte-bounded): a compiled graph refers to
-#: its tree by token only, and a temporary tree must outlive its backward pass.
-_RECENT_TREES = ByteLRU(budget=64 * 2**20)
-
-
-def _gstruct(token: int, include_self: bool, causal: bool, masked: bool, like: Tensor
-             ) -> _general.GStructure:
-    tree = _RECENT_TREES.get_or_build(token, lambda: _tree_by_token(token))
-    return _general.structure(tree, include_self, causal, masked, like)
-
-
 @torch.library.custom_op("holonet::hsa_tree", mutates_args=())
 def hsa_tree(q: Tensor, k: Tensor, v: Tensor, valid: Tensor | None, tree_token: int,
              include_self: bool, causal: bool, scale: float, memory_limit: int, what: str
              ) -> tuple[Tensor, Tensor]:
-    out_dtype, ct = _dtypes(q, k, v)
-    tree = _RECENT_TREES.get_or_build(tree_token, lambda: _tree_by_token(tree_token))
-    check_memory(what, _general.predicted_bytes(tree, q.shape[0], q.shape[-1], v.shape[-1],
-                                                _itemsize(ct)),
-                 memory_limit or None, f"N = {q.shape[1]:,}, batch = {q.shape[0]:,}, "
-                 f"{tree!r}; ")
-    with _NoAutocast(q.device):
-        qc = q.to(ct)
-        st = _gstruct(tree_token, include_self, causal, valid is not None, qc)
-        out, lse = _general.general_forward(qc, k.to(ct), v.to(ct), st,
-                                            None if valid is None else valid.to(ct), scale)
-    return out.to(out_dtype).contiguous(), lse.contiguous()
+    tree = _tree(tree_token)
+    _guard(tree, q.shape[1], q.shape[0], q.shape[-1], v.shape[-1], 0, _dtypes(q, k, v)[1],
+           memory_limit, what)
+    return _tree_fwd(q, k, v, valid, tree, include_self, causal, scale)
 
 
 @hsa_tree.register_fake
@@ -181,14 +247,8 @@ def _(q, k, v, valid, tree_token, include_self, causal, scale, memory_limit, wha
 def hsa_tree_backward(dout: Tensor, q: Tensor, k: Tensor, v: Tensor, valid: Tensor | None,
                       out: Tensor, lse: Tensor, tree_token: int, include_self: bool,
                       causal: bool, scale: float) -> tuple[Tensor, Tensor, Tensor]:
-    _, ct = _dtypes(q, k, v)
-    with _NoAutocast(q.device):
-        qc = q.to(ct)
-        st = _gstruct(tree_token, include_self, causal, valid is not None, qc)
-        dq, dk, dv = _general.general_backward(
-            dout.to(ct), qc, k.to(ct), v.to(ct), out.to(ct), lse.to(ct), st,
-            None if valid is None else valid.to(ct), scale)
-    return dq.to(q.dtype), dk.to(k.dtype), dv.to(v.dtype)
+    return _tree_bwd(dout, q, k, v, valid, out, lse, _tree(tree_token), include_self, causal,
+                     scale)
 
 
 @hsa_tree_backward.register_fake
@@ -201,7 +261,6 @@ def _tree_setup(ctx: Any, inputs: tuple[Any, ...], output: tuple[Tensor, Tensor]
     out, lse = output
     ctx.save_for_backward(q, k, v, valid, out, lse)
     ctx.params = (token, include_self, causal, scale)
-    ctx.tree = _tree_by_token(token)   # the backward pass needs the tree alive
 
 
 def _tree_grad(ctx: Any, dout: Tensor, _dlse: Tensor) -> tuple[Any, ...]:
@@ -232,28 +291,24 @@ def attend(q: Tensor, k: Tensor, v: Tensor, tree: Tree, include_self: bool, mask
     n, d = q.shape[-2], q.shape[-1]
     dv = v.shape[-1]
     lead = tuple(q.shape[:-2])
-    if not torch.compiler.is_compiling():
-        # refuse before reshaping (which may copy); the operators check again when they
-        # run, which is what a compiled graph relies on
-        _, ct = _dtypes(q, k, v)
-        batch = math.prod(lead)
-        if tree.branching is not None:
-            need = _window.predicted_bytes(tree.branching, batch, d, dv, radius, _itemsize(ct))
-        else:
-            need = _general.predicted_bytes(tree, batch, d, dv, _itemsize(ct))
-        check_memory(what, need, memory_limit or None,
-                     f"N = {n:,}, batch = {batch:,}, {tree!r}; a window tree whose top level "
-                     "has bounded fan-out (e.g. branching [16, 8, 4, 2, 8, 8, ...]) keeps it "
-                     "linear in N; ")
+    compiling = torch.compiler.is_compiling()
+    if not compiling:
+        # refuse before reshaping (which may copy); the custom operators check again when
+        # they run, which is what a compiled graph relies on
+        _guard(tree if tree.branching is None else tree.branching, n, math.prod(lead), d, dv,
+               radius, _dtypes(q, k, v)[1], memory_limit, what)
     valid = _validity(mask, lead, n, q)
     q3, k3, v3 = q.reshape(-1, n, d), k.reshape(-1, n, d), v.reshape(-1, n, dv)
     if tree.branching is not None:
-        out, _ = hsa_window(q3, k3, v3, valid, list(tree.branching), n, radius, include_self,
-                            causal, float(scale), memory_limit, what)
-    else:
+        if compiling:
+            out, _ = hsa_window(q3, k3, v3, valid, list(tree.branching), n, radius,
+                                include_self, causal, float(scale), memory_limit, what)
+        else:
+            out = WindowHSA.apply(q3, k3, v3, valid, (list(tree.branching), n, radius,
+                                                      include_self, causal, float(scale)))
+    elif compiling:
         out, _ = hsa_tree(q3, k3, v3, valid, tree._token, include_self, causal, float(scale),
                           memory_limit, what)
+    else:
+        out = TreeHSA.apply(q3, k3, v3, valid, tree, (include_self, causal, float(scale)))
     return out.reshape(lead + (n, dv))
-
-
-__all__ = ["attend", "hsa_tree", "hsa_window"]

@@ -104,6 +104,23 @@ class _Numpy:
     def to(self, x: Any, like: Any) -> Any:
         return x.astype(like.dtype, copy=False)
 
+    def empty(self, shape: tuple[int, ...], like: Any) -> Any:
+        return self.mod.empty(shape, dtype=like.dtype)
+
+    def matmul_add(self, a: Any, b: Any, c: Any, alpha: float) -> Any:
+        """``alpha · a @ b + c`` (``c`` broadcast)."""
+        out = a @ b
+        out *= alpha
+        out += c
+        return out
+
+    def matmul_into(self, out: Any, a: Any, b: Any, accumulate: bool) -> None:
+        """``out = a @ b`` or ``out += a @ b``, in place (``out`` may be a view)."""
+        if accumulate:
+            out += a @ b
+        else:
+            self.mod.matmul(a, b, out=out)
+
 
 class _Torch:
     def __init__(self, mod: Any) -> None:
@@ -138,6 +155,18 @@ class _Torch:
 
     def to(self, x: Any, like: Any) -> Any:
         return x.to(like.dtype)
+
+    def empty(self, shape: tuple[int, ...], like: Any) -> Any:
+        return self.mod.empty(shape, dtype=like.dtype, device=like.device)
+
+    def matmul_add(self, a: Any, b: Any, c: Any, alpha: float) -> Any:
+        return self.mod.baddbmm(c, a, b, alpha=alpha)
+
+    def matmul_into(self, out: Any, a: Any, b: Any, accumulate: bool) -> None:
+        if accumulate:
+            out.baddbmm_(a, b)
+        else:
+            self.mod.bmm(a, b, out=out)
 
 
 def xp(x: Any) -> Any:
