@@ -458,7 +458,7 @@ def _index_page(root: Path) -> str:
         "verification, and attention derived from them.\n",
         readme_sections(readme),
         "## Contents\n",
-        "```{toctree}\n:maxdepth: 2\n\nnotebooks/index\ntheory/index\ngallery\napi/index\n```\n",
+        "```{toctree}\n:maxdepth: 1\n\nnotebooks/index\ntheory/index\ngallery\napi/index\n```\n",
         "The site is built by `make docs` (`python -m holonet._docs`) into "
         "`build/docs/html`, with Sphinx warnings as errors.\n"])
 
@@ -800,6 +800,11 @@ def build_docs(out: str | os.PathLike[str] = ROOT / "build" / "docs", *,
     PosixPath('build/docs/html/index.html')
     """
     root, out = Path(root), Path(out)
+    missing = [p for p in ("README.md", "theory", "notebooks", "figures")
+               if not (root / p).exists()]
+    if missing:
+        raise ValueError(f"root={str(root)!r} is not a holonet source checkout (no "
+                         f"{', '.join(missing)}); the site is built from a checkout")
     t0 = time.perf_counter()
     executed = Path(notebooks) if notebooks is not None else out / "notebooks"
     for path in notebook_paths(root):
