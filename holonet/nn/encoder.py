@@ -60,13 +60,22 @@ class EncoderBlock(nn.Module):
     def __init__(self, attention: nn.Module, dim_feedforward: int | None = None,
                  dropout: float = 0.0) -> None:
         super().__init__()
-        e = int(getattr(attention, "embed_dim"))  # noqa: B009 - any module with embed_dim
+        from holonet._options import check_int
+        from holonet.nn._common import check_dropout
+
+        if not isinstance(attention, nn.Module) or not isinstance(
+                getattr(attention, "embed_dim", None), int):
+            raise TypeError(f"attention must be an attention module with an integer embed_dim "
+                            f"(e.g. nn.MultiheadAttention); got {type(attention).__name__}")
+        e = int(attention.embed_dim)
         if not getattr(attention, "batch_first", True):
             raise ValueError("EncoderBlock needs a batch_first attention module")
         self.embed_dim = e
         self.attention = attention
         self.norm1, self.norm2 = nn.LayerNorm(e), nn.LayerNorm(e)
-        hidden = dim_feedforward or 4 * e
+        hidden = 4 * e if dim_feedforward is None else check_int(
+            "dim_feedforward", dim_feedforward, minimum=1)
+        dropout = check_dropout(dropout)
         self.ff = nn.Sequential(nn.Linear(e, hidden), nn.GELU(), nn.Dropout(dropout),
                                 nn.Linear(hidden, e))
         self.drop = nn.Dropout(dropout)

@@ -128,8 +128,14 @@ def bert_layers(model: nn.Module) -> list[nn.Module]:
 def inject_hsa_(model: nn.Module, layers: Sequence[int] | None = None, tree: TreeSpec = None,
                 include_self: bool = True) -> nn.Module:
     """In-place twin of :func:`inject_hsa`."""
+    from holonet._options import check_int
+
     blocks: list[Any] = bert_layers(model)
-    chosen = range(len(blocks)) if layers is None else layers
+    if layers is not None and (isinstance(layers, str | bytes) or not hasattr(layers, "__iter__")):
+        raise TypeError(f"layers must be a sequence of layer indices or None; got "
+                        f"{type(layers).__name__}")
+    chosen = range(len(blocks)) if layers is None else [check_int("layer index", i)
+                                                        for i in layers]
     for i in chosen:
         if not -len(blocks) <= i < len(blocks):
             raise ValueError(f"layer {i} out of range for a model with {len(blocks)} layers")
@@ -192,8 +198,10 @@ def attention_flops(model: nn.Module, n: int) -> dict[str, int]:
     >>> f["dense"], f["total"] < f["dense"] / 3
     (557056, True)
     """
+    from holonet._options import check_int
     from holonet.attention import dense_flops, hsa_flops
 
+    n = check_int("n", n, minimum=1)
     total = dense = 0
     for blk in bert_layers(model):
         att: Any = blk.attention

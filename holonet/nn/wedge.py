@@ -46,7 +46,13 @@ def code_inputs(code: Any, batch: int, seed: int = 0) -> Tensor:
 
     Each is a uniformly random product of logical operators and stabilizers.
     """
+    from holonet._options import check_int
+
+    check_int("batch", batch, minimum=1)
+    check_int("seed", seed, minimum=0)
     sc = getattr(code, "stabilizer_code", code)
+    if not hasattr(sc, "stabilizers") or not hasattr(sc, "logicals"):
+        raise TypeError(f"code must be a HaPPY or stabilizer code; got {type(code).__name__}")
     stab = np.asarray(sc.stabilizers, dtype=np.uint8)
     lx, lz = (np.asarray(a, dtype=np.uint8) for a in sc.logicals)
     gens = np.concatenate([stab, lx, lz], axis=0)
@@ -123,5 +129,11 @@ class WedgeReadout(nn.Module):
 
     def forward(self, bits: Tensor) -> Tensor:
         """``(B, n, 2)`` Pauli-frame bits -> ``(B, k, 2)`` signs (+-1) of each bulk leg."""
+        if not isinstance(bits, Tensor):
+            raise TypeError(f"bits must be a torch.Tensor of shape (B, n, 2); got "
+                            f"{type(bits).__name__}")
+        n = self.weights.shape[2]
+        if bits.dim() != 3 or tuple(bits.shape[1:]) != (n, 2):
+            raise ValueError(f"bits must have shape (B, {n}, 2); got {tuple(bits.shape)}")
         parity = torch.einsum("bnc,kpnc->bkp", bits.to(self.weights.dtype), self.weights)
         return torch.cos(torch.pi * parity).round()

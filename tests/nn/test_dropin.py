@@ -354,3 +354,36 @@ def test_hsa_mixed_dtypes_between_query_and_key_are_named() -> None:
         layer(x, x.double(), x)
     with pytest.raises(ValueError, match="key is on device meta"):
         layer(x, x.to("meta"), x)
+
+
+def test_helpers_name_bad_arguments() -> None:
+    import transformers
+
+    from holonet.codes import happy_code
+    from holonet.nn import EncoderBlock, WedgeReadout, attention_flops, inject_hsa
+    from holonet.nn.wedge import code_inputs
+
+    with pytest.raises(TypeError, match="attention must be an attention module"):
+        EncoderBlock(nn.Linear(4, 4))
+    with pytest.raises(ValueError, match="dim_feedforward must be >= 1"):
+        EncoderBlock(_hsa(), dim_feedforward=0)
+    with pytest.raises(ValueError, match="dropout"):
+        EncoderBlock(_hsa(), dropout=2.0)
+    cfg = transformers.BertConfig(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                  intermediate_size=32, vocab_size=50)
+    bert = transformers.BertModel(cfg)
+    with pytest.raises(TypeError, match="layer index must be an integer"):
+        inject_hsa(bert, layers=[0.5])
+    with pytest.raises(TypeError, match="layers must be a sequence"):
+        inject_hsa(bert, layers=0)
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        attention_flops(bert, 0)
+    code = happy_code(1)
+    with pytest.raises(ValueError, match="batch must be >= 1"):
+        code_inputs(code, 0)
+    with pytest.raises(TypeError, match="code must be"):
+        code_inputs("abc", 2)
+    with pytest.raises(ValueError, match=r"bits must have shape \(B, 5, 2\)"):
+        WedgeReadout(code)(torch.zeros(2, 4, 2))
+    with pytest.raises(TypeError, match="bits must be a torch.Tensor"):
+        WedgeReadout(code)(np.zeros((2, 5, 2)))
