@@ -64,7 +64,8 @@ def _run(args: argparse.Namespace) -> int:
         from holonet.nn.experiments.listops import run_listops_to_files
 
         data = run_listops_to_files(out, quick=args.quick, seed=args.seed,
-                                    progress=not args.no_progress, **options)
+                                    progress=not args.no_progress,
+                                    budget=options.get("budget"), models=options.get("models"))
         paths = [str(p) for p in data.get("files", [])]
         if not any(p.endswith(".svg") for p in paths):
             paths += map(str, render_experiment(args.name, data, out))

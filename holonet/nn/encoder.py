@@ -67,7 +67,7 @@ class EncoderBlock(nn.Module):
                 getattr(attention, "embed_dim", None), int):
             raise TypeError(f"attention must be an attention module with an integer embed_dim "
                             f"(e.g. nn.MultiheadAttention); got {type(attention).__name__}")
-        e = int(attention.embed_dim)
+        e: int = getattr(attention, "embed_dim")  # noqa: B009 - checked to be an int above
         if not getattr(attention, "batch_first", True):
             raise ValueError("EncoderBlock needs a batch_first attention module")
         self.embed_dim = e

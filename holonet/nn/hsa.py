@@ -97,11 +97,8 @@ def hsa_heads(q: Tensor, k: Tensor, v: Tensor, tree: Any, *, include_self: bool 
     """
     from holonet.attention import hsa
 
-    mask = _expand_mask(key_ignore, q)
-    if causal:
-        return hsa(q, k, v, tree, include_self=include_self, key_padding_mask=mask,
-                   scale=scale, causal=True)
-    return hsa(q, k, v, tree, include_self=include_self, key_padding_mask=mask, scale=scale)
+    return hsa(q, k, v, tree, include_self=include_self,
+               key_padding_mask=_expand_mask(key_ignore, q), scale=scale, causal=causal)
 
 
 def hsa_weights(q: Tensor, k: Tensor, tree: Any, *, include_self: bool = True,
@@ -110,12 +107,8 @@ def hsa_weights(q: Tensor, k: Tensor, tree: Any, *, include_self: bool = True,
     """The ``(B, H, N, N)`` block-tied attention matrix of :func:`hsa_heads`."""
     from holonet.attention import hsa_matrix
 
-    mask = _expand_mask(key_ignore, q)
-    if causal:
-        return hsa_matrix(q, k, tree, include_self=include_self, key_padding_mask=mask,
-                          scale=scale, causal=True)
-    return hsa_matrix(q, k, tree, include_self=include_self, key_padding_mask=mask,
-                      scale=scale)
+    return hsa_matrix(q, k, tree, include_self=include_self,
+                      key_padding_mask=_expand_mask(key_ignore, q), scale=scale, causal=causal)
 
 
 class HSAttention(DropInAttention, RecordingMixin):
@@ -296,6 +289,9 @@ class HSAttention(DropInAttention, RecordingMixin):
             q, k, v = qkv.view(bsz, n, 3, h, d).permute(2, 0, 3, 1, 4).unbind(0)
             return q, k, v
         bq, bk, bv = b.chunk(3) if b is not None else (None, None, None)
+        wq: Tensor
+        wk: Tensor
+        wv: Tensor
         if self._separate:
             wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
         else:

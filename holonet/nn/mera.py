@@ -82,17 +82,15 @@ batch_first, device, dtype
                 scale: float) -> Tensor:
         from holonet.attention.mera import mera_attention
 
-        extra = {"causal": True} if causal else {}
         return mera_attention(q, k, v, self.kind, self.include_self, _expand_mask(ignore, q),
-                              radius=self.radius, scale=scale, **extra)
+                              radius=self.radius, scale=scale, causal=causal)
 
     def _weights(self, q: Tensor, k: Tensor, ignore: Tensor | None, causal: bool,
                  scale: float) -> Tensor:
         from holonet.attention.mera import mera_matrix
 
-        extra = {"causal": True} if causal else {}
         return mera_matrix(q, k, self.kind, self.include_self, _expand_mask(ignore, q),
-                           radius=self.radius, scale=scale, **extra)
+                           radius=self.radius, scale=scale, causal=causal)
 
     def _describe(self, n: int) -> str:
         return f"MERA(kind={self.kind!r}, radius={self.radius}, n={n})"
