@@ -12,6 +12,8 @@ Every check returns a :class:`~holonet.verify.report.Report` (``.ok``,
 * :func:`erasure` — exact erasure correction per logical qubit and the greedy
   decoder; :func:`erasure_exhaustive` checks every pattern of a given size.
 * :func:`erasure_threshold` — Monte-Carlo recovery curves and crossing points.
+* :func:`pauli_threshold` — the same under Pauli noise with exact ML decoding
+  (:mod:`holonet.decode`), next to the channel's hashing bound.
 * :func:`rt` — stabilizer entropy vs minimal cut (:func:`rt_sweep`).
 * :func:`verify_code` — all of the above for one code, as a list of reports.
 * :func:`stabilizer_consistency`, :func:`interval_recovery`, :func:`distance_check` —
@@ -30,6 +32,12 @@ from holonet.verify.erasure import (
     erasure_exhaustive,
 )
 from holonet.verify.isometry import IsometryReport, assert_isometry, is_perfect_array, isometry
+from holonet.verify.pauli import (
+    NoiseFamily,
+    PauliThresholdReport,
+    assert_pauli_threshold,
+    pauli_threshold,
+)
 from holonet.verify.report import Report, ReportList, raise_if_failed
 from holonet.verify.rt import RTReport, RTSweepReport, assert_rt, entropies, min_cuts, rt, rt_sweep
 from holonet.verify.suite import verify_code
@@ -51,6 +59,8 @@ __all__ = [
     "ErasureReport",
     "ExhaustiveErasureReport",
     "IsometryReport",
+    "NoiseFamily",
+    "PauliThresholdReport",
     "RTReport",
     "RTSweepReport",
     "RecoverySweepReport",
@@ -62,6 +72,7 @@ __all__ = [
     "assert_erasure",
     "assert_erasure_threshold",
     "assert_isometry",
+    "assert_pauli_threshold",
     "assert_rt",
     "complementary_recovery",
     "complementary_recovery_sweep",
@@ -76,6 +87,7 @@ __all__ = [
     "is_perfect_array",
     "isometry",
     "min_cuts",
+    "pauli_threshold",
     "raise_if_failed",
     "rt",
     "rt_sweep",
