@@ -5,15 +5,21 @@ are resolved lazily (PEP 562), so ``import holonet.nn`` -- which the CLI does to
 discover ``holonet experiment`` -- stays cheap; torch is imported on first use
 of a layer.
 
-Layers (all follow ``torch.nn.MultiheadAttention``'s call convention
-``forward(query, key, value, key_padding_mask=None, need_weights=True)`` ->
-``(output, weights)`` where it applies):
+Layers (all follow ``torch.nn.MultiheadAttention``'s constructor and call convention
+``forward(query, key, value, key_padding_mask, need_weights, attn_mask,
+average_attn_weights, is_causal)`` -> ``(output, weights)`` and replace ``self_attn``
+of ``nn.TransformerEncoderLayer``/``nn.TransformerDecoderLayer``; every argument is
+implemented or refused with a ``ValueError`` naming it, and ``need_weights``
+defaults to ``False`` so that no ``N x N`` matrix is built unless asked for --
+theory/nn.md §0):
 
 - :class:`HSAttention` -- hierarchical self-attention over a :class:`holonet.attention.Tree`
   (the dynamic programme of :func:`holonet.attention.hsa`), loadable from
   ``nn.MultiheadAttention`` and Hugging Face BERT self-attention weights.
-- :class:`HolographicAttention` -- the nested-ring (boundary -> bulk rings -> core ->
-  boundary) architecture derived from a hyperbolic tiling / HaPPY network.
+- :class:`HolographicAttention` -- the nested-ring architecture derived from a
+  hyperbolic tiling / HaPPY network: the core reads each ring's context and the
+  context queries the core (the seed's loop), with the error-correcting auxiliary
+  loss (:func:`auxiliary_loss`).
 - :class:`MERAttention`, :class:`KLAttention` -- MERA causal-structure attention and
   KL-Gaussian (information-geometric) attention.
 - :class:`EncoderBlock` -- a pre-norm transformer block taking any of them;
@@ -28,9 +34,15 @@ Examples
 >>> import torch
 >>> from holonet.nn import HSAttention
 >>> layer = HSAttention(8, 2, batch_first=True)
->>> out, w = layer(*(3 * [torch.zeros(1, 5, 8)]))
->>> tuple(out.shape), tuple(w.shape)
-((1, 5, 8), (1, 5, 5))
+>>> x = torch.zeros(1, 5, 8)
+>>> out, w = layer(x, x, x)
+>>> tuple(out.shape), w is None
+((1, 5, 8), True)
+>>> enc = torch.nn.TransformerEncoderLayer(8, 2, 16, batch_first=True)
+>>> enc.self_attn = HSAttention(8, 2, batch_first=True)      # a drop-in replacement
+>>> mask = torch.nn.Transformer.generate_square_subsequent_mask(5)
+>>> tuple(enc(x, src_mask=mask, is_causal=True).shape)        # causal HSA
+(1, 5, 8)
 """
 
 from __future__ import annotations
