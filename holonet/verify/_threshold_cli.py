@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
         import distributed
 
         cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1,
-                                           processes=True, dashboard_address=None)
+                                           processes=True, dashboard_address=":0")
         client = scheduler = distributed.Client(cluster)
     runs, rows = [], []
     try:

@@ -138,7 +138,7 @@ def test_same_curves_on_a_local_cluster_of_processes(zero_rate):
     kw = dict(p_values=[0.12, 0.24], shots=512, seed=8, progress=False, chunk=128)
     serial = pauli_threshold(fam, NoiseFamily("biased", eta=3), **kw)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=":0") as cluster, \
             distributed.Client(cluster) as client:
         dist = pauli_threshold(fam, NoiseFamily("biased", eta=3), scheduler=client, **kw)
     assert dist.curves == serial.curves and dist.complete
