@@ -87,6 +87,24 @@ def _expand_mask(key_ignore: Tensor | None, q: Tensor) -> Tensor | None:
     return key_ignore[:, None, :].expand(q.shape[0], q.shape[1], key_ignore.shape[-1])
 
 
+class _ContiguousGrad(torch.autograd.Function):
+    """Identity whose backward hands on a contiguous gradient.
+
+    Merging the heads (``out.transpose(1, 2).reshape(...)``) sends the operator a
+    transposed gradient; the operator's backward views it and (as of the window DP
+    in two stages) fails when ``N`` fills the tree's windows exactly. One copy of the
+    gradient, the same copy a reshape would make.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, x: Tensor) -> Tensor:
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> Tensor:
+        return grad.contiguous()
+
+
 def hsa_heads(q: Tensor, k: Tensor, v: Tensor, tree: Any, *, include_self: bool = True,
               key_ignore: Tensor | None = None, causal: bool = False,
               scale: float = 1.0) -> Tensor:
@@ -286,7 +304,8 @@ class HSAttention(DropInAttention, RecordingMixin):
         b = self.in_proj_bias
         if not self._separate and query is key and key is value:
             qkv = F.linear(query, self.in_proj_weight, b)
-            q, k, v = qkv.view(bsz, n, 3, h, d).permute(2, 0, 3, 1, 4).unbind(0)
+            # one copy into the (3, B, H, N, d) layout the operator works in
+            q, k, v = qkv.view(bsz, n, 3, h, d).permute(2, 0, 3, 1, 4).contiguous().unbind(0)
             return q, k, v
         bq, bk, bv = b.chunk(3) if b is not None else (None, None, None)
         wq: Tensor
@@ -299,7 +318,7 @@ class HSAttention(DropInAttention, RecordingMixin):
         s = key.shape[1]
 
         def heads(x: Tensor, length: int) -> Tensor:
-            return x.view(bsz, length, h, d).transpose(1, 2)
+            return x.view(bsz, length, h, d).transpose(1, 2).contiguous()
 
         return (heads(F.linear(query, wq, bq), n), heads(F.linear(key, wk, bk), s),
                 heads(F.linear(value, wv, bv), s))
@@ -338,6 +357,8 @@ class HSAttention(DropInAttention, RecordingMixin):
             out = weights @ v
         else:
             out = self._attend(q, k, v, call.ignore, call.causal, scale)
+            if out.requires_grad:
+                out = _ContiguousGrad.apply(out)
         out = self.out_proj(out.transpose(1, 2).reshape(bsz, n, e))
         if self.recording and weights is not None:
             self._store(weights[0], torch.zeros(n, dtype=torch.long), out[0],

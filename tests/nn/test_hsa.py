@@ -154,3 +154,23 @@ def test_tree_factory_is_called_once_per_length() -> None:
     x = torch.randn(1, 4, 8)
     assert torch.allclose(layer(x, x, x)[0], layer(x, x, x)[0])
     assert layer._tree(4).is_flat()
+
+
+@pytest.mark.parametrize("branching", [[2, 2, 2], [4, 2]])
+def test_gradients_equal_autograd_through_the_dense_matrix(branching: list[int]) -> None:
+    """N filling the tree's windows exactly (no padding), as in real models."""
+    tree = Tree.fixed_windows(8, branching)
+    layer = HSAttention(8, 2, batch_first=True, tree=tree, dtype=torch.float64)
+    x = torch.randn(2, 8, 8, dtype=torch.float64, requires_grad=True)
+    layer(x, x, x)[0].square().sum().backward()
+    g_dp = {k: p.grad.clone() for k, p in layer.named_parameters()}
+    gx = x.grad.clone()
+    layer.zero_grad()
+    x.grad = None
+    q, k, v = layer.project(x, x, x)
+    w = hsa_matrix(q, k, tree)
+    ref = layer.out_proj((w @ v).transpose(1, 2).reshape(2, 8, 8))
+    ref.square().sum().backward()
+    assert torch.allclose(x.grad, gx, atol=1e-10)
+    for name, p in layer.named_parameters():
+        assert torch.allclose(p.grad, g_dp[name], atol=1e-10), name
