@@ -382,10 +382,11 @@ class HolographicAttention(DropInAttention, RecordingMixin):
         #: the boundary's last update: local window + core + outermost ring
         self.boundary = ring_attn()
         if gating:
-            self.gain_feature = nn.Linear(embed_dim, embed_dim, **factory)
+            self.gain_feature = nn.Linear(embed_dim, embed_dim, bias=bias, **factory)
             self.gain_token = nn.Linear(embed_dim, embed_dim, bias=False, **factory)
             nn.init.zeros_(self.gain_feature.weight)
-            nn.init.zeros_(self.gain_feature.bias)
+            if self.gain_feature.bias is not None:
+                nn.init.zeros_(self.gain_feature.bias)
             nn.init.zeros_(self.gain_token.weight)
         self.last_core: Tensor | None = None
         self.last_memory: Tensor | None = None

@@ -387,3 +387,19 @@ def test_helpers_name_bad_arguments() -> None:
         WedgeReadout(code)(torch.zeros(2, 4, 2))
     with pytest.raises(TypeError, match="bits must be a torch.Tensor"):
         WedgeReadout(code)(np.zeros((2, 5, 2)))
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_dropout_and_bias_are_honoured(name: str) -> None:
+    layer = LAYERS[name](dropout=0.5)
+    x = _seq()
+    layer.train()
+    a, _ = layer(x, x, x)
+    b, _ = layer(x, x, x)
+    assert not torch.allclose(a, b)                        # attention dropout is on
+    layer.eval()
+    assert torch.allclose(layer(x, x, x)[0], layer(x, x, x)[0])
+    plain = LAYERS[name](bias=False)
+    biases = [k for k, _ in plain.named_parameters() if k.endswith("bias")]
+    assert not biases, biases
+    assert plain(x, x, x)[0].shape == x.shape
