@@ -33,7 +33,6 @@ hence the code) are exact.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from holonet.geometry import HyperbolicTiling
@@ -43,20 +42,11 @@ from holonet.geometry.tiling import DEFAULT_MAX_TILES
 #: ``(P2, P1, c1, c2, c3, c4)``, of the perfect state's legs ``e0, e1, e2, e3, e4, q``.
 TWO_PARENT_AXES: tuple[int, ...] = (0, 1, 4, 2, 3, 5)
 
-SYMBOL = "{6,4} with a pentagon centre"
-
 
 def zero_rate_tiling(layers: int, max_tiles: int = DEFAULT_MAX_TILES) -> HyperbolicTiling:
     """The pentagon-centred {6,4} patch with ``layers`` edge layers (see module docstring)."""
-    hexagon_angle = math.pi / 2
-    # cosh(s/2) = cos(pi/p) / sin(angle/2): equal sides for the pentagon and the hexagons
-    ratio = math.cos(math.pi / 6) / math.sin(hexagon_angle / 2)
-    pentagon_angle = 2 * math.asin(math.cos(math.pi / 5) / ratio)
-    tiling = HyperbolicTiling.__new__(HyperbolicTiling)
-    tiling._init(4, [5] + [6] * (layers - 1), "edge",
-                 {5: pentagon_angle, 6: hexagon_angle}, SYMBOL, max_tiles)
-    tiling.p = 6
-    return tiling
+    return HyperbolicTiling.with_center(6, 4, layers, center=5, convention="edge",
+                                        max_tiles=max_tiles)
 
 
 def zero_rate_legs(tiling: Any, tile: int, ccw_legs: tuple[str, ...]) -> tuple[str, ...]:

@@ -3,8 +3,9 @@
 Schema (``format: "holonet-tiling"``, ``version: 1``)::
 
     {"format": "holonet-tiling", "version": 1,
-     "kind": "regular" | "pentahexagonal",
+     "kind": "regular" | "pentahexagonal" | "centred",
      "p": 5 | null, "q": 4, "layers": 3, "convention": "vertex" | "edge",
+     "center": 5,                                  # sides of the centre tile
      "n_tiles": 51, "layer_sizes": [1, 10, 40],
      "n_edges": [5, 5, ...],                       # per tile
      "neighbors": [[1, 3, 5, 7, 9], ...],          # per tile and edge, -1 on the boundary
@@ -40,8 +41,10 @@ def tiling_to_dict(tiling: Any) -> dict[str, Any]:
     ne = tiling.neighbor_edge_array
     return {
         "format": MAGIC, "version": VERSION,
-        "kind": "pentahexagonal" if tiling.p is None else "regular",
+        "kind": ("pentahexagonal" if tiling.p is None
+                 else "regular" if tiling.exact_coordinates else "centred"),
         "p": tiling.p, "q": int(tiling.q), "layers": int(tiling.layers),
+        "center": int(tiling.center_sides),
         "convention": tiling.convention,
         "n_tiles": int(tiling.n_tiles), "layer_sizes": [int(s) for s in tiling.layer_sizes],
         "n_edges": p_of.tolist(),
@@ -98,8 +101,9 @@ def load_tiling(path: str | os.PathLike[str], *, max_tiles: int | None = None,
         if not isinstance(data[key], typ) or isinstance(data[key], bool):
             raise fail(f"key {key!r} must be a JSON {typ.__name__}; got {data[key]!r:.60}")
     kind = data["kind"]
-    if kind not in ("regular", "pentahexagonal"):
-        raise fail(f"unknown kind {kind!r}; expected 'regular' or 'pentahexagonal'")
+    if kind not in ("regular", "pentahexagonal", "centred"):
+        raise fail(f"unknown kind {kind!r}; expected 'regular', 'pentahexagonal' or "
+                   "'centred'")
     limit = DEFAULT_MAX_TILES if max_tiles is None else max_tiles
     try:
         if kind == "regular":
@@ -108,6 +112,16 @@ def load_tiling(path: str | os.PathLike[str], *, max_tiles: int | None = None,
                 raise fail(f"key 'p' must be an integer for a regular tiling; got {p!r}")
             tiling = HyperbolicTiling(p, data["q"], data["layers"], data["convention"],
                                       max_tiles=limit)
+        elif kind == "centred":
+            p, center = data.get("p"), data.get("center")
+            for key, val in (("p", p), ("center", center)):
+                if not isinstance(val, int) or isinstance(val, bool):
+                    raise fail(f"key {key!r} must be an integer for a centred tiling; "
+                               f"got {val!r}")
+            assert isinstance(p, int) and isinstance(center, int)
+            tiling = HyperbolicTiling.with_center(p, data["q"], data["layers"], center,
+                                                  convention=data["convention"],
+                                                  max_tiles=limit)
         else:
             tiling = HyperbolicTiling.pentahexagonal(data["layers"], max_tiles=limit)
     except (TypeError, ValueError) as err:

@@ -347,6 +347,61 @@ class HyperbolicTiling:
         self.p = None
         return self
 
+    @classmethod
+    def with_center(cls, p: int, q: int, layers: int, center: int, *,
+                    convention: str = "edge", max_tiles: int = DEFAULT_MAX_TILES
+                    ) -> HyperbolicTiling:
+        """The {p,q} tiling with its centre tile replaced by a ``center``-gon (a disclination).
+
+        Every vertex still has ``q`` tiles around it and every tile outside the
+        centre is a ``p``-gon, so away from the centre the patch is combinatorially
+        the {p,q} tiling; layers grow from the ``center``-gon by the layer
+        ``convention``. This is the network of the zero-rate HaPPY code of the
+        decoding literature ({6,4} with a pentagon centre, edge layers 1, 5, 20, 75,
+        280; :func:`holonet.codes.happy_code` with ``variant="zero-rate"``).
+
+        Coordinates are *schematic*: no hyperbolic realisation with regular tiles
+        exists when ``center != p`` (a regular ``center``-gon with angles 2π/q has a
+        different side length from the {p,q} tile), so the centre's angle is chosen
+        to make its sides equal to the ``p``-gons' and each tile is placed across the
+        edge it grew from; corners of one vertex then coincide only approximately.
+        :attr:`exact_coordinates` is ``False`` and :meth:`verify` checks the
+        combinatorics only. Everything combinatorial (neighbours, layers, boundary
+        order) is exact.
+
+        Examples
+        --------
+        >>> t = HyperbolicTiling.with_center(6, 4, 3, center=5)
+        >>> t.layer_sizes, t.n_boundary, t.exact_coordinates
+        ([1, 5, 20], 95, False)
+        >>> t.verify()                     # combinatorial invariants
+        >>> regular = HyperbolicTiling(5, 4, 3, "edge")
+        >>> HyperbolicTiling.with_center(5, 4, 3, center=5).layer_sizes == regular.layer_sizes
+        True
+        """
+        p = check_int("p", p, minimum=3)
+        q = check_int("q", q, minimum=3)
+        center = check_int("center", center, minimum=3)
+        if (p - 2) * (q - 2) <= 4:
+            raise ValueError(f"{{{p},{q}}} is not hyperbolic; need (p - 2)(q - 2) > 4")
+        if center == p:
+            return cls(p, q, layers, convention, max_tiles=max_tiles)
+        symbol = f"{{{p},{q}}} with a {center}-gon centre"
+        layers = _check_layers(layers, max_tiles, symbol)
+        tile_angle = 2 * math.pi / q
+        # side s of a regular n-gon with angle a: cosh(s/2) = cos(pi/n) / sin(a/2);
+        # equal sides fix the centre's angle
+        # (the ratio exceeds 1 for every hyperbolic {p,q}, so the arcsine below exists)
+        ratio = math.cos(math.pi / p) / math.sin(tile_angle / 2)
+        arg = math.cos(math.pi / center) / ratio
+        self = cls.__new__(cls)
+        self._init(q, [center] + [p] * (layers - 1), convention,
+                   {center: 2 * math.asin(arg), p: tile_angle}, symbol, max_tiles)
+        self.p = p
+        self.center_sides = center
+        self.exact_coordinates = False
+        return self
+
     # construction -------------------------------------------------------------------
     def _init(self, q: int, ps: list[int], convention: str,
               angles: dict[int, float] | None, symbol: str, max_tiles: int) -> None:
@@ -381,6 +436,11 @@ class HyperbolicTiling:
         self.tiles: Sequence[Tile] = _TileSequence(self)
         self._radii = {p: circumradius(p, angles[p] if angles else 2 * math.pi / q)
                        for p in set(ps)}
+        #: Sides of the centre tile.
+        self.center_sides: int = ps[0]
+        #: Whether the disk coordinates are an exact hyperbolic realisation (``False``
+        #: for :meth:`with_center` patches, whose coordinates are schematic).
+        self.exact_coordinates: bool = True
 
     # basic properties ---------------------------------------------------------------
     @property
@@ -485,7 +545,9 @@ class HyperbolicTiling:
         boundary vertices fewer; Euler's formula ``V - E + F = 1`` for a disk;
         each tile's layer is one plus its distance from tile 0 in the adjacency graph
         of the layer convention; corners identified combinatorially coincide in the
-        disk within ``tol``; consecutive boundary edges share a vertex.
+        disk within ``tol`` (only when :attr:`exact_coordinates`; a
+        :meth:`with_center` patch has schematic coordinates); consecutive boundary
+        edges share a vertex.
 
         Examples
         --------
@@ -551,12 +613,16 @@ class HyperbolicTiling:
             i = int(off[0])
             raise VerificationError(f"tile {i} is in layer {self.layer_index[i]} but at "
                                     f"{self.convention}-distance {dist[i]:g} from the centre")
-        # geometry: corners of one vertex coincide
+        # geometry: corners of one vertex coincide (coordinates must be finite in any case)
+        if not np.isfinite(self.centers).all():
+            raise VerificationError("tile centres contain NaN or inf")
         pos = self.vertex_array[valid]
         ids = vid[valid]
         ref = np.empty(nv, complex)
         ref[ids] = pos
         err = np.abs(pos - ref[ids])
+        if not self.exact_coordinates:
+            err = np.where(np.isfinite(err), 0.0, err)  # schematic: only finiteness checked
         if err.size and not err.max() <= tol:  # NaN coordinates fail too
             i = int(np.argmax(np.where(np.isnan(err), np.inf, err)))
             raise VerificationError(f"vertex {ids[i]}: corner positions differ by "
