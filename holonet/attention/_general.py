@@ -1,23 +1,32 @@
 r"""The HSA dynamic programme on a general tree (any branching, uneven depths).
 
-Per level ``l`` (``0 .. L-1``) the structure holds, built once per tree (by
-content), options, device and dtype and kept in a byte-bounded cache:
+At level ``l`` (``0 .. L-1``) leaf ``i`` scores the children (level-``l`` nodes) of
+its level-``(l+1)`` ancestor ``P``; every leaf under ``P`` shares that key set. So
+the leaves are grouped by ``P`` into *instances* of at most ``T_l`` leaves (a
+group larger than ``T_l`` is split, a smaller one padded; ``T_l`` a power of two
+≤ ``_MAX_GROUP`` chosen by a memory-traffic model: larger instances share the
+gathered children, smaller ones pad less), and each level is one
+batched matmul over the instances::
 
-* ``up``    ``(n_{l+1}, w_l)``: children of each level-``(l+1)`` node, padded with
-  ``n_l`` (an appended zero row): the bottom-up sums are gathers;
-* ``kids``  ``(N, w_l)``: the children of each leaf's level-``(l+1)`` ancestor — the
-  keys the leaf scores at step ``l``;
-* ``bias``  ``(N, w_l)``: ``-inf`` for blocked keys (padding, the own child, the leaf
-  itself unless ``include_self``, blocks not entirely in the past under
-  ``causal``), else ``log |C|`` (no key mask) or ``0`` (key mask: the counts come
-  from the data);
-* ``parent`` ``(n_l,)`` and ``inv`` ``(n_l, 1)`` for the gradient's top-down pass.
+    Q_inst (B, n_inst, T, d) @ K_kidsᵀ (B, n_inst, d, w_l)   ->   S (B, n_inst, T, w_l)
 
-The leaves are processed in chunks of bounded size, so the gathered keys and
-values never exceed ``_CHUNK_ELEMENTS`` elements: memory ``O(N(d + Σ w_l))``.
+with the queries gathered into instance layout (``N·d`` numbers, not ``N·w·d``)
+and the children's mean keys/values gathered once per instance. Scores go
+back to leaf layout (a gather of ``N·w_l`` numbers) for one log-sum-exp per
+leaf over all levels.
+
+Per level the structure holds, built once per tree *content*, options, device
+and dtype and kept in a byte-bounded cache: ``up`` (children of each
+level-``(l+1)`` node, padded with ``n_l``, an appended zero row) for the
+bottom-up sums; the instance tables ``rows`` (leaf of each slot, pad = ``N``),
+``kid_idx`` (children of each instance's node) and ``inv_pos`` (slot of each
+leaf); ``bias`` ``(n_inst, T, w)`` — ``-inf`` for padding, the own child, the leaf
+itself unless ``include_self``, blocks not entirely in the past under
+``causal``; else ``log |C|`` (or ``0`` with a key mask, whose counts come from the
+data); and ``parent``/``inv`` for the gradient's top-down pass.
 :func:`general_backward` (torch) recomputes the scores from the saved
-log-sum-exp and scatters the key/value gradients into the nodes with
-``index_add_``.
+log-sum-exp and scatters the node gradients with ``index_add_`` (``n_inst·w``
+rows per level).
 """
 
 from __future__ import annotations
@@ -32,21 +41,25 @@ from holonet.attention import _ops
 from holonet.attention._cache import ByteLRU
 from holonet.attention.tree import Tree
 
-#: Elements of gathered keys (or values) per chunk of leaves.
-_CHUNK_ELEMENTS = 1 << 21
+#: Largest number of leaves per instance (a group of leaves sharing an ancestor).
+_MAX_GROUP = 64
 
 STRUCTURE_CACHE = ByteLRU(budget=64 * 2**20)
 
 
 @dataclass(frozen=True)
 class GLevel:
-    up: Any          # (n_{l+1}, w) int64, pad = n_l
-    kids: Any        # (N, w) int64, pad = n_l
-    bias: Any        # (N, w) float
+    up: Any          # (n_{l+1}, w) int64 children, pad = n_l
+    rows: Any        # (n_inst, T) int64 leaf of each slot, pad = N
+    kid_idx: Any     # (n_inst, w) int64 children of each instance's node, pad = n_l
+    inv_pos: Any     # (N,) int64 slot of each leaf in the flattened (n_inst·T) layout
+    bias: Any        # (n_inst, T, w) float
     parent: Any      # (n_l,) int64
     inv: Any         # (n_l, 1) float, or None at level 0
     width: int
     n_nodes: int
+    n_inst: int
+    per_inst: int
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,25 @@ class GStructure:
     n: int
     levels: tuple[GLevel, ...]
     masked: bool
+
+
+def _instance_size(sizes: np.ndarray, width: int) -> int:
+    """Instance size ``T`` (a power of two ``<= _MAX_GROUP``) minimising a traffic model.
+
+    Padded query rows cost ``d + 2w`` numbers each (query in, scores out), every
+    instance gathers its ``w`` children's keys and values (``2 d w``), ``d = 64``
+    nominal: larger instances share the gathered children, smaller ones pad less.
+    """
+    d = 64
+    best, best_t = None, 1
+    t = 1
+    while t <= _MAX_GROUP:
+        pieces = -(-sizes // t)
+        cost = int((pieces * t).sum()) * (d + 2 * width) + int(pieces.sum()) * 2 * d * width
+        if best is None or cost < best:
+            best, best_t = cost, t
+        t *= 2
+    return best_t
 
 
 def build_general(tree: Tree, include_self: bool, causal: bool, masked: bool,
@@ -67,8 +99,10 @@ def build_general(tree: Tree, include_self: bool, causal: bool, masked: bool,
         n_l = tree.level_sizes[lvl]
         table = tree.child_table(lvl + 1)
         up = np.where(table < 0, n_l, table)
-        kids = up[anc[lvl + 1]]
-        blocked = table[anc[lvl + 1]] < 0
+        w = int(up.shape[1])
+        a = anc[lvl + 1]                                   # each leaf's group node
+        kids = up[a]                                       # (N, w)
+        blocked = table[a] < 0
         if lvl > 0 or not include_self:
             blocked |= kids == anc[lvl][:, None]
         if causal:
@@ -77,13 +111,32 @@ def build_general(tree: Tree, include_self: bool, causal: bool, masked: bool,
             blocked |= (last >= leaf[:, None]) & ~is_self
         counts = np.append(tree.leaf_counts(lvl).astype(float), 0.0)
         if masked:
-            bias = np.where(blocked, -np.inf, 0.0)
+            leaf_bias = np.where(blocked, -np.inf, 0.0)
         else:
             with np.errstate(divide="ignore"):
-                bias = np.where(blocked, -np.inf, np.log(counts[kids]))
+                leaf_bias = np.where(blocked, -np.inf, np.log(counts[kids]))
+        # instances: the leaves of each group node, in order, cut into pieces of T
+        order = np.argsort(a, kind="stable")
+        sizes = np.bincount(a, minlength=tree.level_sizes[lvl + 1])
+        t = _instance_size(sizes[sizes > 0], w)
+        start = np.cumsum(sizes) - sizes
+        rank = np.arange(n) - start[a[order]]              # position within the group
+        pieces = -(-sizes // t)                            # instances per group node
+        first = np.cumsum(pieces) - pieces
+        inst = first[a[order]] + rank // t
+        slot = rank % t
+        n_inst = int(pieces.sum())
+        rows = np.full((n_inst, t), n, dtype=np.int64)
+        rows[inst, slot] = order
+        inst_node = np.repeat(np.arange(sizes.size), pieces)
+        inv_pos = np.empty(n, dtype=np.int64)
+        inv_pos[order] = inst * t + slot
+        bias = np.zeros((n_inst, t, w))
+        bias[inst, slot] = leaf_bias[order]
         inv = None if lvl == 0 else convert((1.0 / np.maximum(counts[:-1], 1.0))[:, None])
-        levels.append(GLevel(convert_idx(up), convert_idx(kids), convert(bias),
-                             convert_idx(tree.levels[lvl]), inv, int(up.shape[1]), n_l))
+        levels.append(GLevel(convert_idx(up), convert_idx(rows), convert_idx(up[inst_node]),
+                             convert_idx(inv_pos), convert(bias), convert_idx(tree.levels[lvl]),
+                             inv, w, n_l, n_inst, t))
     return GStructure(n, tuple(levels), masked)
 
 
@@ -98,12 +151,20 @@ def structure(tree: Tree, include_self: bool, causal: bool, masked: bool, like: 
 
 
 def predicted_bytes(tree: Tree, batch: int, d: int, dv: int, itemsize: int) -> int:
-    """Working memory of one call beyond its inputs: structure, sums, chunk buffers."""
+    """Working memory of one call beyond its inputs (pure Python, from the tree's facts).
+
+    Structure tables (``N·Σw`` biases, padded to instances: ≤ 2×), scores ``N·Σw``,
+    instance-layout queries, outputs and gradients ``~6·N·(d+dv)``, node means.
+    """
     n = tree.n_leaves
     width = sum(tree.max_branching)
     nodes = sum(tree.level_sizes[:-1])
-    return int(n * width * (8 + itemsize) + itemsize * batch * (
-        3 * nodes * (d + dv) + 4 * n * (d + dv)) + 4 * itemsize * _CHUNK_ELEMENTS)
+    return int(2 * n * width * (8 + itemsize) + itemsize * batch * (
+        3 * n * width + 6 * n * (d + dv) + 3 * nodes * (d + dv)))
+
+
+# ---------------------------------------------------------------------------------
+# kernels (numpy, torch, cupy)
 
 
 def _pad_row(x: Any, xp: Any) -> Any:
@@ -111,44 +172,61 @@ def _pad_row(x: Any, xp: Any) -> Any:
 
 
 def _node_means(k: Any, v: Any, st: GStructure, valid: Any, xp: Any
-                ) -> tuple[list[Any], list[Any], list[Any] | None, list[Any]]:
-    """Zero-row-padded mean keys/values per level, padded counts (key mask) and 1/counts."""
+                ) -> tuple[list[Any], list[Any] | None, list[Any]]:
+    """Per level the zero-row-padded mean keys|values ``(B, n_l+1, d+dv)``, padded counts
+    (key mask only) and ``1/count`` factors."""
+    kv = xp.cat([k, v], 2)
     if valid is not None:
-        k = k * valid[..., None]
-        v = v * valid[..., None]
-    d = k.shape[-1]
-    sums = [xp.cat([k, v], 2)]
+        kv = kv * valid[..., None]
+    sums = [kv]
     cnts = None if valid is None else [valid]
     for lv in st.levels[:-1]:
-        sums.append(_pad_row(sums[-1], xp)[:, lv.up].sum(2))
+        sums.append(xp.take(_pad_row(sums[-1], xp), lv.up).sum(2))
         if cnts is not None:
-            cnts.append(_pad_row(cnts[-1][..., None], xp)[:, lv.up, 0].sum(2))
-    kbars, vbars, invs = [], [], []
+            cnts.append(xp.take(_pad_row(cnts[-1][..., None], xp), lv.up)[..., 0].sum(2))
+    means, invs = [], []
     for lvl, (lv, s) in enumerate(zip(st.levels, sums)):
         if cnts is not None:
             inv = None if lvl == 0 else (1.0 / xp.where(cnts[lvl] > 1.0, cnts[lvl], 1.0))[..., None]
         else:
             inv = None if lvl == 0 else lv.inv[None]
         invs.append(inv)
-        mean = s if inv is None else s * inv
-        kbars.append(_pad_row(mean[..., :d], xp))
-        vbars.append(_pad_row(mean[..., d:], xp))
+        means.append(_pad_row(s if inv is None else s * inv, xp))
     pcnts = None if cnts is None else [_pad_row(c[..., None], xp)[..., 0] for c in cnts]
-    return kbars, vbars, pcnts, invs
+    return means, pcnts, invs
 
 
-def _chunk(st: GStructure, batch: int, f: int) -> int:
-    width = max(lv.width for lv in st.levels)
-    return max(1, _CHUNK_ELEMENTS // max(1, batch * width * f))
-
-
-def _level_scores(qc: Any, kbar: Any, lv: GLevel, sl: slice, pcnt: Any, xp: Any
-                  ) -> tuple[Any, Any]:
-    idx = lv.kids[sl]
-    s = xp.einsum("bcd,bcwd->bcw", qc, kbar[:, idx]) + lv.bias[sl]
+def _level_scores(qpad: Any, kv: Any, lv: GLevel, pcnt: Any, d: int, scale: float, xp: Any
+                  ) -> tuple[Any, Any, Any]:
+    """Instance-layout queries ``(B, n_inst, T, d)``, children ``(B, n_inst, w, d+dv)`` and
+    the leaf-layout scores ``(B, N, w)`` of one level."""
+    bsz = qpad.shape[0]
+    qi = xp.take(qpad, lv.rows)
+    ki = xp.take(kv, lv.kid_idx)
+    s = qi @ ki[..., :d].swapaxes(-1, -2)
+    s *= scale
+    s += lv.bias
     if pcnt is not None:
-        s = s + xp.log0(pcnt[:, idx])
-    return s, idx
+        s += xp.log0(xp.take(pcnt, lv.kid_idx))[:, :, None, :]
+    return qi, ki, xp.take(s.reshape(bsz, lv.n_inst * lv.per_inst, lv.width), lv.inv_pos)
+
+
+def _level_slices(st: GStructure) -> list[tuple[GLevel, int]]:
+    out, off = [], 0
+    for lv in st.levels:
+        out.append((lv, off))
+        off += lv.width
+    return out
+
+
+def _to_instances(x: Any, lv: GLevel, xp: Any) -> Any:
+    """Leaf layout ``(B, N, f)`` -> instance layout ``(B, n_inst, T, f)`` (pads are zero)."""
+    return xp.take(_pad_row(x, xp), lv.rows)
+
+
+def _to_leaves(x: Any, lv: GLevel, xp: Any) -> Any:
+    """Instance layout ``(B, n_inst, T, f)`` -> leaf layout ``(B, N, f)``."""
+    return xp.take(x.reshape(x.shape[0], lv.n_inst * lv.per_inst, x.shape[-1]), lv.inv_pos)
 
 
 def general_forward(q: Any, k: Any, v: Any, st: GStructure, valid: Any, scale: float
@@ -156,35 +234,28 @@ def general_forward(q: Any, k: Any, v: Any, st: GStructure, valid: Any, scale: f
     """``(out (B, N, dv), lse (B, N))``; a query with no key gets 0 and ``lse = +inf``."""
     xp = _ops.xp(q)
     bsz, n, d = q.shape
-    qs = q * scale
-    kbars, vbars, pcnts, _ = _node_means(k, v, st, valid, xp)
-    chunk = _chunk(st, bsz, max(d, v.shape[-1]))
-    outs, lses = [], []
-    for start in range(0, n, chunk):
-        sl = slice(start, min(n, start + chunk))
-        qc = qs[:, sl]
-        parts = [_level_scores(qc, kbars[lvl], lv, sl, None if pcnts is None else pcnts[lvl],
-                               xp) for lvl, lv in enumerate(st.levels)]
-        m: Any = None
-        for s, _ in parts:
-            ms = xp.amax(s, -1)
-            m = ms if m is None else xp.maximum(m, ms)
-        m = xp.where(xp.isfinite(m), m, 0.0)
-        acc: Any = None
-        z: Any = None
-        for lvl, (s, idx) in enumerate(parts):
-            p = xp.exp_(s - m[..., None])
-            a = xp.einsum("bcw,bcwd->bcd", p, vbars[lvl][:, idx])
-            acc = a if acc is None else acc + a
-            zs = p.sum(-1)
-            z = zs if z is None else z + zs
-        pos = z > 0
-        zz = xp.where(pos, z, 1.0)
-        outs.append(acc / zz[..., None])
-        lses.append(xp.where(pos, m + xp.log0(zz), math.inf))
-    if len(outs) == 1:
-        return outs[0], lses[0]
-    return xp.cat(outs, 1), xp.cat(lses, 1)
+    dv = v.shape[-1]
+    means, pcnts, _ = _node_means(k, v, st, valid, xp)
+    qpad = _pad_row(q, xp)
+    parts = [_level_scores(qpad, means[lvl], lv, None if pcnts is None else pcnts[lvl], d,
+                           scale, xp) for lvl, lv in enumerate(st.levels)]
+    s = xp.cat([p[2] for p in parts], -1) if len(parts) > 1 else parts[0][2]
+    m = xp.amax(s, -1)
+    m = xp.where(xp.isfinite(m), m, 0.0)
+    s -= m[..., None]
+    xp.exp_(s)
+    z = s.sum(-1)
+    out: Any = None
+    for (lv, off), (_, ki, _) in zip(_level_slices(st), parts):
+        oi = _to_instances(s[..., off:off + lv.width], lv, xp) @ ki[..., d:]
+        o = _to_leaves(oi, lv, xp)
+        out = o if out is None else out + o
+    pos = z > 0
+    zs = xp.where(pos, z, 1.0)
+    out = out / zs[..., None]
+    lse = xp.where(pos, m + xp.log0(zs), math.inf)
+    assert out.shape == (bsz, n, dv)
+    return out, lse
 
 
 def general_backward(dout: Any, q: Any, k: Any, v: Any, out: Any, lse: Any, st: GStructure,
@@ -195,45 +266,38 @@ def general_backward(dout: Any, q: Any, k: Any, v: Any, out: Any, lse: Any, st: 
     xp = _ops.xp(q)
     bsz, n, d = q.shape
     dv_ = v.shape[-1]
-    qs = q * scale
-    kbars, vbars, pcnts, invs = _node_means(k, v, st, valid, xp)
-    dsum = (dout * out).sum(-1)
-    dqs = torch.zeros_like(qs)
-    dkb = [torch.zeros_like(x) for x in kbars]
-    dvb = [torch.zeros_like(x) for x in vbars]
-    chunk = _chunk(st, bsz, max(d, dv_))
-    for start in range(0, n, chunk):
-        sl = slice(start, min(n, start + chunk))
-        qc, doc = qs[:, sl], dout[:, sl]
-        lc, dc = lse[:, sl, None], dsum[:, sl, None]
-        c = qc.shape[1]
-        for lvl, lv in enumerate(st.levels):
-            s, idx = _level_scores(qc, kbars[lvl], lv, sl, None if pcnts is None else pcnts[lvl],
-                                   xp)
-            p = (s - lc).exp_()
-            kg, vg = kbars[lvl][:, idx], vbars[lvl][:, idx]
-            ds = torch.einsum("bcd,bcwd->bcw", doc, vg)
-            ds -= dc
-            ds *= p
-            dqs[:, sl] += torch.einsum("bcw,bcwd->bcd", ds, kg)
-            flat = idx.reshape(-1)
-            dkb[lvl].index_add_(1, flat, (ds[..., None] * qc[:, :, None, :]).reshape(
-                bsz, c * lv.width, d))
-            dvb[lvl].index_add_(1, flat, (p[..., None] * doc[:, :, None, :]).reshape(
-                bsz, c * lv.width, dv_))
-    gk = gv = None
+    f = d + dv_
+    means, pcnts, invs = _node_means(k, v, st, valid, xp)
+    qpad = _pad_row(q, xp)
+    dsum = (dout * out).sum(-1, keepdim=True)                    # D = rowsum(dO ⊙ O)
+    dq: Any = None
+    dnodes = []
+    for lvl, lv in enumerate(st.levels):
+        qi, ki, s = _level_scores(qpad, means[lvl], lv, None if pcnts is None else pcnts[lvl],
+                                  d, scale, xp)
+        s -= lse[..., None]
+        s.exp_()                                                 # P (leaf layout)
+        pi = _to_instances(s, lv, xp)                            # (B, n_inst, T, w)
+        doi = _to_instances(dout, lv, xp)
+        ds = doi @ ki[..., d:].swapaxes(-1, -2)                  # dP
+        ds -= _to_instances(dsum, lv, xp)
+        ds *= pi                                                 # dS = P (dP - D)
+        dqi = _to_leaves(ds @ ki[..., :d], lv, xp)
+        dq = dqi if dq is None else dq + dqi
+        dki = torch.cat([ds.swapaxes(-1, -2) @ qi * scale, pi.swapaxes(-1, -2) @ doi], -1)
+        acc = torch.zeros((bsz, lv.n_nodes + 1, f), dtype=q.dtype, device=q.device)
+        acc.index_add_(1, lv.kid_idx.reshape(-1), dki.reshape(bsz, lv.n_inst * lv.width, f))
+        dnodes.append(acc[:, :lv.n_nodes])
+    g = None
     for lvl in range(len(st.levels) - 1, -1, -1):
         lv = st.levels[lvl]
-        tk, tv = dkb[lvl][:, :lv.n_nodes], dvb[lvl][:, :lv.n_nodes]
-        if invs[lvl] is not None:
-            tk, tv = tk * invs[lvl], tv * invs[lvl]
-        if gk is not None and gv is not None:
-            tk = tk + gk[:, lv.parent]
-            tv = tv + gv[:, lv.parent]
-        gk, gv = tk, tv
-    assert gk is not None and gv is not None
-    dk, dvv = gk, gv
+        t = dnodes[lvl] if invs[lvl] is None else dnodes[lvl] * invs[lvl]
+        if g is not None:
+            t = t + xp.take(g, lv.parent)
+        g = t
+    assert g is not None and dq is not None
+    dk, dvv = g[..., :d], g[..., d:]
     if valid is not None:
         dk = dk * valid[..., None]
         dvv = dvv * valid[..., None]
-    return dqs * scale, dk, dvv
+    return dq * scale, dk, dvv

@@ -337,16 +337,16 @@ def _scores(q: Any, kl: Any, kb: Any, st: Structure, validp: Any, counts: Any, s
         sb.reshape(bsz, st.n2, st.b1, st.sub1, st.wB)[..., :st.w1] += st.patB
     sb4 = sb.reshape(bsz, st.n2, st.tB, st.wB)
     if masked:
-        sb4 += xp.log0(counts[:, st.idxB]).reshape(counts.shape[0], st.n2, 1, st.wB)
+        sb4 += xp.log0(xp.take(counts, st.idxB)).reshape(counts.shape[0], st.n2, 1, st.wB)
     else:
         sb4 += st.logcB
     return xp.cat([s0.reshape(bsz, n_pad, st.w0), sb.reshape(bsz, n_pad, st.wB)], -1)
 
 
-def _gather(nodes: Any, st: Structure, d: int) -> tuple[Any, Any]:
+def _gather(nodes: Any, st: Structure, d: int, xp: Any) -> tuple[Any, Any]:
     """Mean keys ``(B·n2, wB, d)`` and values ``(B·n2, wB, dv)`` each level-2 group sees."""
     bsz, _, f = nodes.shape
-    g = nodes[:, st.idxB].reshape(bsz * st.n2, st.wB, f)
+    g = xp.take(nodes, st.idxB).reshape(bsz * st.n2, st.wB, f)
     return g[..., :d], g[..., d:]
 
 
@@ -370,7 +370,7 @@ def _stage_inputs(q: Any, k: Any, v: Any, valid: Any, st: Structure, xp: Any
     kb = vb = None
     if st.wB:
         nodes, counts, invs = _nodes(kp, vp, st, validp, xp)
-        kb, vb = _gather(nodes, st, q.shape[-1])
+        kb, vb = _gather(nodes, st, q.shape[-1], xp)
     return qp, validp, kl, vl, kb, vb, counts, invs
 
 

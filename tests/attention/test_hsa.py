@@ -260,12 +260,13 @@ def test_every_backend_matches_the_reference(backend, rng, n, branching):
             np.testing.assert_allclose(to_numpy(out), ref, rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("chunk", [1, 40, 1000])
-def test_chunked_general_dp_equals_reference(backend, rng, monkeypatch, chunk):
-    """The general-tree DP gathers keys for bounded chunks of leaves at a time."""
+@pytest.mark.parametrize("group", [1, 3, 64])
+def test_general_dp_instances_equal_reference(backend, rng, monkeypatch, group):
+    """The general-tree DP cuts each ancestor's leaves into instances of <= _MAX_GROUP
+    (split and padded); every size gives the reference result."""
     from holonet.attention import _general
 
-    monkeypatch.setattr(_general, "_CHUNK_ELEMENTS", chunk)
+    monkeypatch.setattr(_general, "_MAX_GROUP", group)
     monkeypatch.setattr(_general, "STRUCTURE_CACHE", _general.ByteLRU(2**20))
     for n, branching in [(100, [4, 2, 3]), (37, [3, 2, 2])]:
         tree = Tree(Tree.fixed_windows(n, branching).levels)
