@@ -283,7 +283,14 @@ class PhysicalSubspace:
         return (f"{dens},{basis}->{coeff}" if to_coeff else f"{coeff},{basis}->{dens}")
 
     def restrict(self, x: Any) -> np.ndarray:
-        """Coordinates ``Q† x`` of a density vector (length ``full_size``) in the physical basis."""
+        """Coordinates ``Q† x`` of a density vector (length ``full_size``) in the physical basis.
+
+        Examples
+        --------
+        >>> ps = physical_subspace("ternary", 2, d=2)
+        >>> ps.restrict(np.eye(4).reshape(-1)).shape      # the identity has one coordinate
+        (13,)
+        """
         x = np.asarray(x).reshape((self.period,) + (self.d,) * (2 * self.width))
         c = np.einsum(self._coeff_eq(True), x, *([self._basis] * self.width),
                       optimize=True).reshape(-1)
@@ -295,7 +302,15 @@ class PhysicalSubspace:
         return s * self._scale
 
     def embed(self, y: Any) -> np.ndarray:
-        """The density ``Q y`` (orthogonal to the null subspace) with physical coordinates ``y``."""
+        """The density ``Q y`` (orthogonal to the null subspace) with physical coordinates ``y``.
+
+        Examples
+        --------
+        >>> ps = physical_subspace("modified_binary", 2, d=2)
+        >>> y = np.random.default_rng(0).standard_normal(ps.size)
+        >>> bool(np.allclose(ps.restrict(ps.embed(y)), y))     # Q†Q = 1
+        True
+        """
         y = np.asarray(y).reshape(-1)
         if y.shape[0] != self.size:
             raise ValueError(f"expected {self.size} physical coordinates; got {y.shape[0]}")
@@ -305,7 +320,15 @@ class PhysicalSubspace:
                          optimize=True).reshape(-1)
 
     def project(self, x: Any) -> np.ndarray:
-        """Orthogonal projection of a density vector onto the physical subspace."""
+        """Orthogonal projection of a density vector onto the physical subspace.
+
+        Examples
+        --------
+        >>> ps = physical_subspace("binary", 3, d=2)
+        >>> x = np.random.default_rng(1).standard_normal(ps.full_size)
+        >>> bool(np.allclose(ps.project(ps.project(x)), ps.project(x)))
+        True
+        """
         return self.embed(self.restrict(x))
 
 
