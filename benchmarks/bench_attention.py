@@ -168,9 +168,10 @@ def _flex_side(n: int) -> _Side:
     def band(b: Any, h: Any, q_idx: Any, kv_idx: Any) -> Any:
         return (q_idx - kv_idx).abs() < LEAF
 
-    # compiled mask construction: the eager one evaluates the dense N×N mask (34 GB at 64k)
-    mask = torch.compile(create_block_mask)(band, B=None, H=None, Q_LEN=n, KV_LEN=n,
-                                            device="cpu")
+    # compiled mask construction (the eager one evaluates the dense N×N mask: 34 GB at
+    # 64k), static per N (a dynamic-shape recompile after a few lengths densifies too)
+    mask = torch.compile(create_block_mask, dynamic=False)(band, B=None, H=None, Q_LEN=n,
+                                                           KV_LEN=n, device="cpu")
     # one static compile per N (a dynamic-shape recompile densifies the mask at 64k)
     compiled = torch.compile(flex_attention, dynamic=False)
     side = _Side("compiled FlexAttention", lambda q, k, v: compiled(q, k, v, block_mask=mask))

@@ -50,6 +50,11 @@ def _dtypes(q: Tensor, k: Tensor, v: Tensor) -> tuple[torch.dtype, torch.dtype]:
     return out, (torch.float32 if out in _HALF else out)
 
 
+def _c(x: Tensor, dtype: torch.dtype) -> Tensor:
+    """``x`` in ``dtype``, contiguous (a no-op when it already is: kernels take views)."""
+    return x.to(dtype).contiguous()
+
+
 def _itemsize(dtype: torch.dtype) -> int:
     return 8 if dtype == torch.float64 else 4
 
@@ -83,10 +88,10 @@ def _window_fwd(q: Tensor, k: Tensor, v: Tensor, valid: Tensor | None, branching
                 ) -> tuple[Tensor, Tensor]:
     out_dtype, ct = _dtypes(q, k, v)
     with torch.autocast(device_type=q.device.type, enabled=False):
-        qc = q.to(ct)
+        qc = _c(q, ct)
         st = _window.structure(tuple(branching), n, radius, include_self, causal, qc)
-        out, lse = _window.window_forward(qc, k.to(ct), v.to(ct), st,
-                                          None if valid is None else valid.to(ct), scale)
+        out, lse = _window.window_forward(qc, _c(k, ct), _c(v, ct), st,
+                                          None if valid is None else _c(valid, ct), scale)
     return out.to(out_dtype).contiguous(), lse.contiguous()
 
 
@@ -96,11 +101,11 @@ def _window_bwd(dout: Tensor, q: Tensor, k: Tensor, v: Tensor, valid: Tensor | N
                 ) -> tuple[Tensor, Tensor, Tensor]:
     _, ct = _dtypes(q, k, v)
     with torch.autocast(device_type=q.device.type, enabled=False):
-        qc = q.to(ct)
+        qc = _c(q, ct)
         st = _window.structure(tuple(branching), n, radius, include_self, causal, qc)
         dq, dk, dv = _window.window_backward(
-            dout.to(ct), qc, k.to(ct), v.to(ct), out.to(ct), lse.to(ct), st,
-            None if valid is None else valid.to(ct), scale)
+            _c(dout, ct), qc, _c(k, ct), _c(v, ct), _c(out, ct), _c(lse, ct), st,
+            None if valid is None else _c(valid, ct), scale)
     return dq.to(q.dtype), dk.to(k.dtype), dv.to(v.dtype)
 
 
@@ -108,10 +113,10 @@ def _tree_fwd(q: Tensor, k: Tensor, v: Tensor, valid: Tensor | None, tree: Tree,
               include_self: bool, causal: bool, scale: float) -> tuple[Tensor, Tensor]:
     out_dtype, ct = _dtypes(q, k, v)
     with torch.autocast(device_type=q.device.type, enabled=False):
-        qc = q.to(ct)
+        qc = _c(q, ct)
         st = _general.structure(tree, include_self, causal, valid is not None, qc)
-        out, lse = _general.general_forward(qc, k.to(ct), v.to(ct), st,
-                                            None if valid is None else valid.to(ct), scale)
+        out, lse = _general.general_forward(qc, _c(k, ct), _c(v, ct), st,
+                                            None if valid is None else _c(valid, ct), scale)
     return out.to(out_dtype).contiguous(), lse.contiguous()
 
 
@@ -120,11 +125,11 @@ def _tree_bwd(dout: Tensor, q: Tensor, k: Tensor, v: Tensor, valid: Tensor | Non
               scale: float) -> tuple[Tensor, Tensor, Tensor]:
     _, ct = _dtypes(q, k, v)
     with torch.autocast(device_type=q.device.type, enabled=False):
-        qc = q.to(ct)
+        qc = _c(q, ct)
         st = _general.structure(tree, include_self, causal, valid is not None, qc)
         dq, dk, dv = _general.general_backward(
-            dout.to(ct), qc, k.to(ct), v.to(ct), out.to(ct), lse.to(ct), st,
-            None if valid is None else valid.to(ct), scale)
+            _c(dout, ct), qc, _c(k, ct), _c(v, ct), _c(out, ct), _c(lse, ct), st,
+            None if valid is None else _c(valid, ct), scale)
     return dq.to(q.dtype), dk.to(k.dtype), dv.to(v.dtype)
 
 

@@ -173,3 +173,28 @@ def test_gradients_flow_to_each_input_alone():
     out = hsa(q, k, v, Tree.fixed_windows(24, [4, 3]), causal=True)
     gq, gv = torch.autograd.grad(out.square().sum(), (q, v))
     assert gq.shape == q.shape and gv.shape == v.shape and k.grad is None
+
+
+@pytest.mark.parametrize("tree_kind", ["window", "general"])
+def test_non_contiguous_inputs_and_expanded_gradients(tree_kind):
+    """Views as layers produce them (fused-QKV chunks, a slice of a longer sequence,
+    heads by transpose) and the expanded gradient of ``.sum()``: same as contiguous."""
+    tree = Tree.fixed_windows(40, [4, 5, 2])
+    if tree_kind == "general":
+        tree = Tree(tree.levels)
+    g = torch.Generator().manual_seed(11)
+    base = torch.randn(2, 80, 3, 2, 4, dtype=torch.float64, generator=g)
+
+    def views(x):
+        sliced = x[:, :40]                                    # batch stride != N·row stride
+        heads = sliced.transpose(1, 3)                        # (2, 2, 3, 40, 4) -> pick below
+        return (heads[:, :, 0], heads[:, :, 1], heads[:, :, 2])
+
+    x = base.clone().requires_grad_()
+    q, k, v = views(x)
+    assert not q.is_contiguous()
+    hsa(q, k, v, tree, causal=True).sum().backward()
+    y = base.clone().requires_grad_()
+    qc, kc, vc = (t.contiguous() for t in views(y))
+    hsa_dense(qc, kc, vc, tree, causal=True).sum().backward()
+    torch.testing.assert_close(x.grad, y.grad, rtol=0, atol=1e-12)
