@@ -221,3 +221,19 @@ def test_incomplete_windows_are_refused():
         scaling_dimensions(m, subspace="positive")
     with pytest.raises(ValueError, match="n must be >= 1"):
         scaling_dimensions(m, 0)
+
+
+@pytest.mark.parametrize("kind", ["binary", "ternary", "modified_binary"])
+def test_complex_eigenvalues_come_in_conjugate_pairs_with_equal_dimensions(kind):
+    """A random MERA has complex eigenvalues; each gives Delta = -log_b |lambda|, and its
+    conjugate (the conjugate eigen-operator) the same Delta."""
+    m = MERA.rand(kind, chi=2, d=2, scale_invariant=True, layers=1, seed=3)
+    d, lam = scaling_dimensions(m, 12, return_eigenvalues=True)
+    b = 3 if kind == "ternary" else 2
+    np.testing.assert_allclose(d, -np.log(np.abs(lam)) / np.log(b), atol=1e-12)
+    assert np.all(np.diff(d) >= -1e-12)  # ascending
+    complex_ = [i for i in range(len(lam) - 1) if abs(lam[i].imag) > 1e-9]
+    assert complex_  # the case is exercised
+    for i in complex_:
+        j = int(np.argmin(np.abs(lam - lam[i].conj())))
+        assert j != i and abs(lam[j] - lam[i].conj()) < 1e-9 and abs(d[j] - d[i]) < 1e-9
