@@ -6,6 +6,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from holonet._options import WorkTooLarge
 from holonet.mera import (
@@ -59,6 +61,26 @@ def test_optimize_ising_refuses_a_huge_chi_before_any_work():
         optimize_ising(8, kind="binary", memory_limit="1M", progress=False)
     r = optimize_ising(2, sweeps=2, memory_limit="1G", progress=False)
     assert r.sweeps == 2
+
+
+@settings(max_examples=60, deadline=None)
+@given(kind=st.sampled_from(["binary", "ternary", "modified_binary"]),
+       n_sites=st.one_of(st.integers(-4, 200), st.floats(-2, 200), st.none()),
+       layers=st.one_of(st.integers(-2, 8), st.none()),
+       chi=st.integers(-1, 6), ti=st.booleans())
+def test_constructor_either_builds_what_it_predicted_or_refuses_clearly(kind, n_sites, layers,
+                                                                         chi, ti):
+    """Any argument mix gives a MERA whose tensors take exactly the predicted bytes, or a
+    ValueError/TypeError (WorkTooLarge is a ValueError) -- never another exception."""
+    try:
+        m = MERA(kind, n_sites, layers=layers, chi=chi, translation_invariant=ti,
+                 memory_limit="64M")
+    except (ValueError, TypeError) as exc:
+        assert str(exc)
+        return
+    arrays = [a for cell in m._u + m._w for a in cell] + [m.top]
+    assert m.predicted_bytes() == sum(a.nbytes for a in arrays) + 112 * len(arrays)
+    assert m.check_isometric().ok
 
 
 # ---------------------------------------------------------------------------------------
