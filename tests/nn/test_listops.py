@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import statistics
 from pathlib import Path
 
@@ -390,3 +391,27 @@ def test_parallel_jobs_give_the_same_numbers() -> None:
         a, b = one["models"][name], two["models"][name]
         assert [x[1] for x in a["loss_curve"]] == [x[1] for x in b["loss_curve"]]
         assert a["test_accuracy"] == b["test_accuracy"] and a["params"] == b["params"]
+
+
+def test_a_failing_model_does_not_lose_the_others(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    real = listops._train_one
+    seen_limit = []
+
+    def fails(name: str, *a: object, **k: object) -> dict[str, object]:
+        seen_limit.append(os.environ.get("HOLONET_MEMORY_LIMIT"))
+        if name == "softmax":
+            raise ValueError("out of memory budget")
+        return real(name, *a, **k)  # type: ignore[arg-type]
+
+    monkeypatch.delenv("HOLONET_MEMORY_LIMIT", raising=False)
+    small = _tiny()
+    monkeypatch.setattr(listops, "_train_one", fails)
+    monkeypatch.setattr(listops.ListOpsConfig, "quick", classmethod(lambda cls: small))
+    with pytest.raises(RuntimeError, match="softmax: ValueError: out of memory budget"):
+        listops.run_listops_to_files(tmp_path, quick=True, models=("softmax", "hsa"),
+                                     progress=False)
+    d = json.loads((tmp_path / "nn_data" / "listops.json").read_text())
+    assert d["models"]["softmax"]["failed"] == "ValueError: out of memory budget"
+    assert d["models"]["hsa"]["steps"] == 3 and d["complete"] is False
+    assert seen_limit == ["4G", "4G"] and "HOLONET_MEMORY_LIMIT" not in os.environ

@@ -134,6 +134,7 @@ class ListOpsConfig:
     htr_block: int = 16
     compile_flex: bool = True
     threads: int = 1
+    memory_limit: str = "4G"
     is_quick: bool = False
 
     @classmethod
@@ -566,7 +567,7 @@ def run_listops(cfg: ListOpsConfig | None = None, *, models: Sequence[str] | Non
     if jobs == 1 or len(runnable) <= 1:
         with pinned_threads(cfg.threads):
             for name in runnable:
-                result["models"][name] = _train_one(name, cfg, data, seed, progress)
+                result["models"][name] = _guarded_train(name, cfg, data, seed, progress)
                 if on_model_done is not None:
                     on_model_done(result)
     else:
@@ -587,8 +588,44 @@ def run_listops(cfg: ListOpsConfig | None = None, *, models: Sequence[str] | Non
         finally:
             pool.join()
     result["models"] = {k: result["models"][k] for k in names}
+    failed = {k: m["failed"] for k, m in result["models"].items() if "failed" in m}
+    if failed:  # the others are saved (on_model_done) before this is raised
+        raise RuntimeError("ListOps models failed: " + "; ".join(f"{k}: {v}"
+                                                                   for k, v in failed.items()))
     result["complete"] = True
     return result
+
+
+@contextlib.contextmanager
+def _memory_limit(limit: str) -> Iterator[None]:
+    """``HOLONET_MEMORY_LIMIT = limit`` inside (unless the user set it), restored after.
+
+    holonet's attention operators refuse a call whose predicted memory exceeds a
+    quarter of the RAM available *at that moment*; on a shared machine a neighbour
+    briefly taking the RAM would then stop a long training run half way. The
+    experiment's sizes are fixed, so a fixed limit replaces that default.
+    """
+    import os
+
+    if "HOLONET_MEMORY_LIMIT" in os.environ:
+        yield
+        return
+    os.environ["HOLONET_MEMORY_LIMIT"] = limit
+    try:
+        yield
+    finally:
+        os.environ.pop("HOLONET_MEMORY_LIMIT", None)
+
+
+def _guarded_train(name: str, cfg: ListOpsConfig, data: dict[str, ListOpsSplit], seed: int,
+                   progress: bool, position: int | None = None) -> dict[str, Any]:
+    """:func:`_train_one`; an exception becomes ``{"failed": message}`` so that the other
+    models still run and are saved (:func:`run_listops` raises at the end)."""
+    try:
+        with _memory_limit(cfg.memory_limit):
+            return _train_one(name, cfg, data, seed, progress, position)
+    except Exception as exc:
+        return {"failed": f"{type(exc).__name__}: {exc}", "description": MODELS[name]}
 
 
 def _train_job(task: tuple[str, ListOpsConfig, int, bool, int]
@@ -597,7 +634,7 @@ def _train_job(task: tuple[str, ListOpsConfig, int, bool, int]
     name, cfg, seed, progress, position = task
     data = _splits(cfg, seed)
     with pinned_threads(cfg.threads):
-        return name, _train_one(name, cfg, data, seed, progress, position)
+        return name, _guarded_train(name, cfg, data, seed, progress, position)
 
 
 def _splits(cfg: ListOpsConfig, seed: int) -> dict[str, ListOpsSplit]:
@@ -634,7 +671,8 @@ def _previous(path: Path, cfg: ListOpsConfig, seed: int) -> dict[str, Any]:
         return {}
     if old.get("config") != cfg.as_dict() or old.get("seed") != seed:
         return {}
-    return {k: v for k, v in old.get("models", {}).items() if "skipped" not in v}
+    return {k: v for k, v in old.get("models", {}).items()
+            if "skipped" not in v and "failed" not in v}
 
 
 def run_listops_to_json(path: str | Path, cfg: ListOpsConfig, *,

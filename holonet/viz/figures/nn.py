@@ -212,7 +212,7 @@ def nn_listops(quick: bool = True) -> Any:
     from holonet.viz.style import PALETTE
 
     d = _load_listops(quick)
-    runs = {k: m for k, m in d["models"].items() if "skipped" not in m}
+    runs = {k: m for k, m in d["models"].items() if "skipped" not in m and "failed" not in m}
     colors = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(d["models"])}
     fig, axes = plt.subplots(2, 2, figsize=(8.6, 6.2))
     ax = axes[0][0]
@@ -254,7 +254,7 @@ def nn_listops(quick: bool = True) -> Any:
     ax.set_ylim(0, max(per_step, default=1.0) * 1.3)
     ax.tick_params(axis="x", labelsize=7)
     cfg = d["config"]
-    skipped = [k for k, m in d["models"].items() if "skipped" in m]
+    skipped = [k for k in d["models"] if k not in runs]
     budget = (f"{cfg['budget_cpu_s']:g} CPU-s" if cfg.get("budget_cpu_s")
               else f"{cfg['max_steps']} steps")
     params = ", ".join(f"{k} {m['params']:,}" for k, m in runs.items())
