@@ -49,7 +49,7 @@ FORMATS: tuple[str, ...] = ("svg", "pdf")
 DATA_FORMAT = "json"
 
 #: Topic modules that contribute figures; missing ones are skipped.
-_TOPICS = ("tiling", "codes", "verify", "mera", "attention", "nn")
+_TOPICS = ("tiling", "codes", "verify", "decode", "mera", "attention", "nn")
 
 _REGISTRY: dict[str, FigureSpec] = {}
 
