@@ -65,7 +65,8 @@ def _run(args: argparse.Namespace) -> int:
 
         data = run_listops_to_files(out, quick=args.quick, seed=args.seed,
                                     progress=not args.no_progress,
-                                    budget=options.get("budget"), models=options.get("models"))
+                                    budget=options.get("budget"), models=options.get("models"),
+                                    jobs=int(options.get("jobs") or 1))
         paths = [str(p) for p in data.get("files", [])]
         if not any(p.endswith(".svg") for p in paths):
             paths += map(str, render_experiment(args.name, data, out))

@@ -383,6 +383,20 @@ def test_interrupt_keeps_finished_models_and_rerun_merges(tmp_path: Path,
     assert d2["complete"] is False  # flex and h-transformer not run yet
 
 
+def test_cli_passes_jobs_through(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = {}
+    real = listops.run_listops_to_json
+
+    def spy(*a: object, **k: object) -> dict[str, object]:
+        seen.update(k)
+        return real(*a, **{**k, "models": ("hsa",), "jobs": 1})  # type: ignore[arg-type]
+
+    monkeypatch.setattr(listops, "run_listops_to_json", spy)
+    assert main(["experiment", "listops", "--quick", "--jobs", "2", "--out", str(tmp_path),
+                 "--no-progress"]) == 0
+    assert seen["jobs"] == 2 and "--jobs 2" in str(seen["command"])
+
+
 def test_parallel_jobs_give_the_same_numbers() -> None:
     one = run_listops(_tiny(), models=("softmax", "hsa"), seed=0)
     two = run_listops(_tiny(), models=("softmax", "hsa"), seed=0, jobs=2)
