@@ -51,8 +51,8 @@ from holonet._options import check_float, check_int, check_option
 from holonet.decode import MLDecoder, PauliNoise, hashing_bound, simulate
 from holonet.verify.threshold import ThresholdReport, _crossings, _curves
 
-__all__ = ["DEFAULT_MAX_FLOPS", "NOISE_KINDS", "NoiseFamily", "PauliThresholdReport",
-           "assert_pauli_threshold", "pauli_threshold"]
+__all__ = ["DASK_SCHEDULERS", "DEFAULT_MAX_FLOPS", "NOISE_KINDS", "NoiseFamily",
+           "PauliThresholdReport", "assert_pauli_threshold", "check_p_values", "pauli_threshold"]
 
 #: Valid ``kind`` of a :class:`NoiseFamily` (and noise families named by a string).
 NOISE_KINDS: tuple[str, ...] = ("depolarizing", "biased")
