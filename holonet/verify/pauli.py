@@ -52,14 +52,21 @@ from holonet.decode import MLDecoder, PauliNoise, hashing_bound, simulate
 from holonet.verify.threshold import ThresholdReport, _crossings, _curves
 
 __all__ = ["DASK_SCHEDULERS", "DEFAULT_MAX_FLOPS", "NOISE_KINDS", "NoiseFamily",
-           "PauliThresholdReport", "assert_pauli_threshold", "check_p_values", "pauli_threshold"]
+           "PauliThresholdReport", "SHOT_OVERHEAD", "assert_pauli_threshold", "check_p_values",
+           "pauli_threshold"]
 
 #: Valid ``kind`` of a :class:`NoiseFamily` (and noise families named by a string).
 NOISE_KINDS: tuple[str, ...] = ("depolarizing", "biased")
-#: Default limit on the predicted decoding work of one :func:`pauli_threshold` call:
-#: planned contraction flops per shot x shots, summed over codes and rates. About
-#: 1e9 flop/s per core for n = 355 on the development machine: roughly three hours.
+#: Default limit on the predicted decoding work of one :func:`pauli_threshold` call, in
+#: flop-equivalents (:data:`SHOT_OVERHEAD` plus the planned contraction flops, per shot,
+#: times the shots, summed over codes and rates). Measured on the development machine:
+#: 0.9e9 to 5e9 per CPU-second on the zero-rate codes n = 25, 95, 355, so 1e13 is about
+#: 0.5-3 hours of one core.
 DEFAULT_MAX_FLOPS = 1e13
+#: Per-shot work besides the contraction, in flop-equivalents: ``(a, b)`` for ``a + b n``
+#: (sampling, syndromes, pure errors, scoring); it dominates for small codes (n = 25:
+#: 6e4 of the 6.4e4 per shot).
+SHOT_OVERHEAD: tuple[float, float] = (3e4, 1e3)
 #: Scheduler names passed to ``dask.compute`` (a ``distributed.Client`` is also accepted).
 DASK_SCHEDULERS: tuple[str, ...] = ("threads", "processes", "synchronous", "sync",
                                     "single-threaded")
@@ -296,12 +303,16 @@ def _is_client(scheduler: Any) -> bool:
 
 
 def _work_per_shot(dec: MLDecoder) -> float:
-    """Planned flops of decoding one syndrome (enumeration: ``2^r 4^k n`` products)."""
-    info = dec.plan_info
-    if info:
-        return float(info["flops"]) + float(info["absorb_flops"])
+    """Predicted flop-equivalents of one shot: overhead + planned contraction flops.
+
+    The enumeration fallback sums ``2^r 4^k`` Paulis of ``n`` factors per syndrome.
+    """
     n, k = dec.n, dec.k
-    return float(2.0 ** (n - k) * 4.0 ** k * n)
+    info = dec.plan_info
+    base = SHOT_OVERHEAD[0] + SHOT_OVERHEAD[1] * n
+    if info:
+        return base + float(info["flops"]) + float(info["absorb_flops"])
+    return base + float(2.0 ** (n - k) * 4.0 ** k * n)
 
 
 def _chunk_seed(seed: int, ci: int, pi: int, c: int) -> int:
@@ -374,9 +385,11 @@ def pauli_threshold(family: Sequence[Any] | Mapping[str, Any], noise_family: Any
         ``(p0, tol)``: the report is ``ok`` only if the threshold estimate lies
         within ``p0 ± tol``. Without it ``ok`` says that the run completed.
     max_flops
-        Refuse (:class:`holonet._options.WorkTooLarge`) when the predicted decoding
-        work, planned flops per shot x shots summed over codes and rates, exceeds
-        it. Checked after planning (seconds) and before any shot is decoded.
+        Refuse (:class:`holonet._options.WorkTooLarge`) when the predicted work
+        exceeds it: per shot, the planned contraction flops plus
+        :data:`SHOT_OVERHEAD`, times the shots, summed over codes and rates (0.9e9 to
+        5e9 of them per CPU-second). Checked after planning (seconds) and before
+        any shot is decoded.
 
     Returns
     -------
@@ -432,7 +445,8 @@ def pauli_threshold(family: Sequence[Any] | Mapping[str, Any], noise_family: Any
         raise ValueError(f"family must be ordered by increasing code size; got n = {ns}")
     work = sum(_work_per_shot(row[0]) for row in decoders) * shots * p_arr.size
     check_work(f"pauli_threshold ({len(items)} codes x {p_arr.size} rates x {shots:,} shots)",
-               work, max_flops, unit="flops of ML decoding", override="max_flops=")
+               work, max_flops, unit="flop-equivalents of ML decoding",
+               override="max_flops=")
 
     tasks = []
     for ci in range(len(decoders)):
