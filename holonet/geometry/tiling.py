@@ -365,7 +365,7 @@ class HyperbolicTiling:
         different side length from the {p,q} tile), so the centre's angle is chosen
         to make its sides equal to the ``p``-gons' and each tile is placed across the
         edge it grew from; corners of one vertex then coincide only approximately.
-        :attr:`exact_coordinates` is ``False`` and :meth:`verify` checks the
+        ``exact_coordinates`` is ``False`` and :meth:`verify` checks the
         combinatorics only. Everything combinatorial (neighbours, layers, boundary
         order) is exact.
 
@@ -439,7 +439,7 @@ class HyperbolicTiling:
         #: Sides of the centre tile.
         self.center_sides: int = ps[0]
         #: Whether the disk coordinates are an exact hyperbolic realisation (``False``
-        #: for :meth:`with_center` patches, whose coordinates are schematic).
+        #: for ``with_center`` patches, whose coordinates are schematic).
         self.exact_coordinates: bool = True
 
     # basic properties ---------------------------------------------------------------
@@ -545,7 +545,7 @@ class HyperbolicTiling:
         boundary vertices fewer; Euler's formula ``V - E + F = 1`` for a disk;
         each tile's layer is one plus its distance from tile 0 in the adjacency graph
         of the layer convention; corners identified combinatorially coincide in the
-        disk within ``tol`` (only when :attr:`exact_coordinates`; a
+        disk within ``tol`` (only when ``exact_coordinates``; a
         :meth:`with_center` patch has schematic coordinates); consecutive boundary
         edges share a vertex.
 

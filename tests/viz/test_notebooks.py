@@ -37,7 +37,7 @@ from tests.viz._notebook_run import executed
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = notebook_paths(ROOT)
-REQUIRED = {"01_explore_codes", "02_mera_ising", "03_attention"}
+REQUIRED = {"01_explore_codes", "02_mera_ising", "03_attention", "04_decoding"}
 IMAGE_MIMES = ("image/png", "image/svg+xml")
 
 #: A cell draws a plot if it is tagged ``plot`` or calls pyplot, an Axes drawing
