@@ -225,7 +225,7 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
         total = int(ell.sum())
         tile_of = np.repeat(np.arange(n_new), ell)
         starts = np.cumsum(ell) - ell
-        new_be = (r + (~gb) - starts)[tile_of] + np.arange(total)
+        new_be = np.repeat(r + (~gb) - starts, ell) + np.arange(total)
         new_cnt = np.ones(total, _IDX)
         # junction vertex at the start of each path
         jcnt = np.full(n_new, 2, _IDX)
@@ -244,12 +244,15 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
         if coords:
             assert mat_a is not None and mat_b is not None
             (run_a, run_b), (cor_a, cor_b) = gens[(p_prev, p_new)]
-            par = np.empty(n_new, _IDX)
-            ga_ = np.empty(n_new, complex)
-            gb_ = np.empty(n_new, complex)
-            par[run_pos] = bt[run_end]
             ej = be[run_end]
-            ga_[run_pos], gb_[run_pos] = run_a[ej], run_b[ej]
+            if vertex:
+                par = np.empty(n_new, _IDX)
+                ga_ = np.empty(n_new, complex)
+                gb_ = np.empty(n_new, complex)
+                par[run_pos] = bt[run_end]
+                ga_[run_pos], gb_[run_pos] = run_a[ej], run_b[ej]
+            else:  # every ring tile is a run tile, in run order (run_pos is the identity)
+                par, ga_, gb_ = bt[run_end], run_a[ej], run_b[ej]
             nc = int(ncorner.sum()) if ncorner is not None else 0
             if nc:
                 assert ncorner is not None
@@ -278,5 +281,6 @@ def build(q: int, ps: list[int], convention: str, pmax: int,
     # canonical start of the final boundary: first edge of the lowest boundary tile
     key = out.bt * pmax + out.be
     s = int(np.argmin(key))
-    out.bt, out.be = np.roll(out.bt, -s), np.roll(out.be, -s)
+    if s:
+        out.bt, out.be = np.roll(out.bt, -s), np.roll(out.be, -s)
     return out
