@@ -81,7 +81,8 @@ def run_experiment(name: str, *, quick: bool = True, seed: int = 0,
                    progress: bool = False) -> dict[str, Any]:
     """Run experiment ``name`` and return its numbers (no files written).
 
-    The result records ``quick``, ``seed`` and the ``command`` of a full run.
+    Runs with one torch thread (restored afterwards); the result records ``quick``,
+    ``seed``, ``threads`` and the ``command`` that reproduces it.
     """
     from holonet._options import check_int
 
@@ -89,7 +90,11 @@ def run_experiment(name: str, *, quick: bool = True, seed: int = 0,
     check_int("seed", seed, minimum=0)
     module, func = RUNNERS[name]
     fn = getattr(importlib.import_module(f"holonet.nn.experiments.{module}"), func)
-    data = dict(fn(quick=bool(quick), seed=seed, progress=progress))
+    from holonet.nn.experiments._common import THREADS, torch_threads
+
+    with torch_threads(THREADS):
+        data = dict(fn(quick=bool(quick), seed=seed, progress=progress))
+    data.setdefault("threads", THREADS)
     data.setdefault("command", command(name) + (" --quick" if quick else ""))
     return data
 
