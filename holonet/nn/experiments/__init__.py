@@ -81,8 +81,10 @@ def run_experiment(name: str, *, quick: bool = True, seed: int = 0,
                    progress: bool = False) -> dict[str, Any]:
     """Run experiment ``name`` and return its numbers (no files written).
 
-    Runs with one torch thread (restored afterwards); the result records ``quick``,
-    ``seed``, ``threads`` and the ``command`` that reproduces it.
+    Runs with one torch thread and on a forked torch random state (the caller's
+    thread count and global generator are restored afterwards: the experiment seeds
+    its own); the result records ``quick``, ``seed``, ``threads`` and the ``command``
+    that reproduces it.
     """
     from holonet._options import check_int
 
@@ -90,9 +92,11 @@ def run_experiment(name: str, *, quick: bool = True, seed: int = 0,
     check_int("seed", seed, minimum=0)
     module, func = RUNNERS[name]
     fn = getattr(importlib.import_module(f"holonet.nn.experiments.{module}"), func)
+    import torch
+
     from holonet.nn.experiments._common import THREADS, torch_threads
 
-    with torch_threads(THREADS):
+    with torch_threads(THREADS), torch.random.fork_rng(devices=[]):
         data = dict(fn(quick=bool(quick), seed=seed, progress=progress))
     data.setdefault("threads", THREADS)
     data.setdefault("command", command(name) + (" --quick" if quick else ""))
