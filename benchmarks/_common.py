@@ -7,11 +7,12 @@ measured in the same process, in the same run.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,29 @@ def best_time(fn: Callable[[], Any], repeat: int = 3, number: int = 1) -> float:
             fn()
         best = min(best, (time.perf_counter() - t0) / number)
     return best
+
+
+@contextlib.contextmanager
+def pinned_threads(threads: int = 1) -> Iterator[None]:
+    """torch intra-op and BLAS threads pinned to ``threads``; the caller's settings restored.
+
+    torch is imported only if it is installed (numpy-only benchmarks pin BLAS alone).
+    """
+    from threadpoolctl import threadpool_limits
+
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - the nn extra is absent
+        torch = None
+    before = torch.get_num_threads() if torch is not None else None
+    if torch is not None:
+        torch.set_num_threads(threads)
+    try:
+        with threadpool_limits(limits=threads):
+            yield
+    finally:
+        if torch is not None and before is not None:
+            torch.set_num_threads(before)
 
 
 def machine_facts() -> str:

@@ -50,39 +50,23 @@ linear in N. Each target row says met / not met.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import Row
+from benchmarks._common import Row, pinned_threads
 
 D = 64
 BRANCHING = [16, 8, 4, 2, 8, 8]
 LEAF = BRANCHING[0]
 THREADS = 1
 PIN = "1 thread (torch intra-op + BLAS via threadpoolctl)"
-
-
-@contextlib.contextmanager
-def _pinned(threads: int) -> Iterator[None]:
-    """torch and BLAS threads pinned to ``threads``; the caller's settings restored."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        with threadpool_limits(limits=threads):
-            yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _cpu_time(fn: Callable[[], Any], repeat: int) -> float:
@@ -427,7 +411,7 @@ def run(quick: bool) -> list[Row]:
     sizes = [1024, 2048] if quick else [2048, 4096, 16384, 65536]
     rows: list[Row] = []
     htr_missing: list[str] = []
-    with _pinned(THREADS):
+    with pinned_threads(THREADS):
         for n in sizes:
             rows += _rows_for(n, quick, htr_missing)
     if htr_missing:

@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks._common import Row
+from benchmarks._common import Row, pinned_threads
 
 #: Physical (translation-invariant) reference for Δ1..Δ4: σ, ε, ∂_t σ, and 2 (T, T̄, ∂_t ε).
 EXACT_SCALING = np.array([1 / 8, 1.0, 9 / 8, 2.0])
@@ -116,8 +116,6 @@ def _holonet(chi: int, initial: Any = None, quick: bool = False) -> dict:
 def _quimb(chi: int, L: int, seconds: float) -> dict:
     import autoray
     import quimb.tensor as qtn
-    import torch
-    from threadpoolctl import threadpool_limits
 
     x = np.array([[0.0, 1.0], [1.0, 0.0]])
     z = np.diag([1.0, -1.0])
@@ -142,23 +140,18 @@ def _quimb(chi: int, L: int, seconds: float) -> dict:
                                loss_constants={"terms": terms}, autodiff_backend="torch",
                                jit_fn=False, progbar=False)
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(limits=1):
-            # warm-up on a copy: torch and the contraction-path caches, outside the clock
-            optimizer(mera.copy()).optimize(1)
-            opt = optimizer(mera)
-            t0 = time.perf_counter()
-            best = math.inf
-            steps = 0
-            while time.perf_counter() - t0 < seconds:
-                opt.optimize(1)
-                steps += 1
-                best = min(best, float(opt.loss))
-            elapsed = time.perf_counter() - t0
-    finally:
-        torch.set_num_threads(threads)
+    with pinned_threads(1):
+        # warm-up on a copy: torch and the contraction-path caches, outside the clock
+        optimizer(mera.copy()).optimize(1)
+        opt = optimizer(mera)
+        t0 = time.perf_counter()
+        best = math.inf
+        steps = 0
+        while time.perf_counter() - t0 < seconds:
+            opt.optimize(1)
+            steps += 1
+            best = min(best, float(opt.loss))
+        elapsed = time.perf_counter() - t0
     exact = -2.0 / (L * math.sin(math.pi / (2 * L)))
     return {"seconds": elapsed, "energy": best, "error": best - exact, "steps": steps,
             "exact": exact, "L": L}

@@ -22,30 +22,13 @@ projections on the same input:
 
 from __future__ import annotations
 
-import contextlib
 import copy
-from collections.abc import Iterator
 from typing import Any
 
-from benchmarks._common import Row
+from benchmarks._common import Row, pinned_threads
 
 E, HEADS, BRANCHING = 256, 4, [16, 8, 4, 2]
 THREADS = 1
-
-
-@contextlib.contextmanager
-def _pinned(threads: int) -> Iterator[None]:
-    """torch and BLAS threads pinned to ``threads``, the caller's settings restored."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        with threadpool_limits(limits=threads):
-            yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _no_mix(mha: Any) -> Any:
@@ -178,7 +161,7 @@ def _encoder_rows(n: int, batch: int, repeat: int, target: str) -> list[Row]:
 
 def run(quick: bool) -> list[Row]:
     rows: list[Row] = []
-    with _pinned(THREADS):
+    with pinned_threads(THREADS):
         for n in ((2048,) if quick else (2048, 4096, 16384)):
             rows += _module_rows(n, 2 if quick else 3)
         for n in ((2048,) if quick else (2048, 4096, 16384)):
