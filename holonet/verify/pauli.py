@@ -49,7 +49,7 @@ import numpy as np
 
 from holonet._options import check_float, check_int, check_option
 from holonet.decode import MLDecoder, PauliNoise, hashing_bound, simulate
-from holonet.verify.threshold import ThresholdReport, _crossings, _curves
+from holonet.verify.threshold import ThresholdReport, _crossings, _curves, _failures
 
 __all__ = ["DASK_SCHEDULERS", "DEFAULT_MAX_FLOPS", "NOISE_KINDS", "NoiseFamily",
            "PauliThresholdReport", "SHOT_OVERHEAD", "assert_pauli_threshold", "check_p_values",
@@ -471,17 +471,7 @@ def pauli_threshold(family: Sequence[Any] | Mapping[str, Any], noise_family: Any
         if x["p"] is None:
             x["bound"] = _no_crossing(p_arr, succ[a:a + 2], done[a:a + 2])
 
-    failures = []
-    if not complete:
-        failures.append("interrupted: curves hold only the chunks that finished")
-    if expect is not None:
-        p0, tol = expect
-        if thr is None:
-            failures.append(f"no crossing found in p = {p_arr.min():.3f}..{p_arr.max():.3f}; "
-                            f"expected one within {p0} ± {tol}")
-        elif not abs(thr - p0) <= tol:
-            failures.append(f"threshold estimate {thr:.4f} ± {thr_err:.4f} outside the "
-                            f"expected {p0} ± {tol}")
+    failures = _failures(complete, expect, thr, thr_err, p_arr, digits=4)
     sizes = f"{len(items)} size{'s' if len(items) != 1 else ''}"
     rep = PauliThresholdReport(
         title=f"Pauli threshold, ML decoder, {noise_name}, {sizes}, {shots} shots/point",

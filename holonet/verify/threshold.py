@@ -184,6 +184,24 @@ def _curves(labels: Sequence[str], ns: Sequence[int], ks: Sequence[int], succ: n
     return curves
 
 
+def _failures(complete: bool, expect: tuple[float, float] | None, thr: float | None,
+              thr_err: float | None, p_arr: np.ndarray, digits: int) -> list[str]:
+    """Failure lines shared by the erasure and Pauli thresholds: an interrupted run, and a
+    crossing missing from or outside ``expect = (p0, tol)`` (NaN counts as outside)."""
+    failures = []
+    if not complete:
+        failures.append("interrupted: curves hold only the chunks that finished")
+    if expect is not None:
+        p0, tol = expect
+        if thr is None:
+            failures.append(f"no crossing found in p = {p_arr.min():.3f}..{p_arr.max():.3f}; "
+                            f"expected one within {p0} ± {tol}")
+        elif not abs(thr - p0) <= tol:
+            failures.append(f"threshold estimate {thr:.{digits}f} ± {thr_err or 0:.{digits}f} "
+                            f"outside the expected {p0} ± {tol}")
+    return failures
+
+
 def _crossings(labels: Sequence[str], p_arr: np.ndarray, succ: np.ndarray, done: np.ndarray,
                seed: int) -> tuple[list[dict[str, Any]], float | None, float | None]:
     """Bootstrap-error-barred crossings of consecutive curves and the threshold estimate.
@@ -358,17 +376,7 @@ def erasure_threshold(family: Sequence[Any] | Mapping[str, Any],
     crossings, thr, thr_err = _crossings([label for label, *_ in codes], p_arr, succ, done,
                                          int(seed))
 
-    failures = []
-    if not complete:
-        failures.append("interrupted: curves hold only the chunks that finished")
-    if expect is not None:
-        p0, tol = expect
-        if thr is None:
-            failures.append(f"no crossing found in p = {p_arr.min():.3f}..{p_arr.max():.3f}; "
-                            f"expected one within {p0} ± {tol}")
-        elif not abs(thr - p0) <= tol:
-            failures.append(f"threshold estimate {thr:.3f} ± {thr_err:.3f} outside the "
-                            f"expected {p0} ± {tol}")
+    failures = _failures(complete, expect, thr, thr_err, p_arr, digits=3)
     rep = ThresholdReport(
         title=f"erasure threshold ({decoder} decoder, {len(codes)} sizes, {shots} shots/point)",
         ok=not failures, failures=failures, p_values=p_arr.tolist(), curves=curves,
