@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from holonet.attention import Tree, dense_flops, hsa, hsa_dense, hsa_flops, hsa_matrix
 from holonet.backend import asarray, to_numpy
+from tests.attention._trees import parent_arrays
 
 
 def _softmax_attention(q, k, v):
@@ -105,35 +106,7 @@ def test_hsa_matches_block_formula(rng, n, branching, include_self):
 @st.composite
 def _random_parents(draw):
     """A random tree: leaves at random depths, random branching, up to 512 leaves."""
-    n = draw(st.integers(1, 512))
-    depth = draw(st.integers(1, 5))
-    seed = draw(st.integers(0, 2**32 - 1))
-    r = np.random.default_rng(seed)
-    parents: list[int] = [-1] * n
-    level = list(range(n))
-    next_id = n
-    for _ in range(depth):
-        if len(level) == 1:
-            break
-        # group consecutive nodes into windows of random sizes; some nodes skip a level
-        new_level, pos = [], 0
-        while pos < len(level):
-            w = int(r.integers(1, 9))
-            group = level[pos:pos + w]
-            pos += w
-            if len(group) == 1 and r.random() < 0.5:
-                new_level.append(group[0])  # no unary node: this subtree is shallower
-                continue
-            for u in group:
-                parents[u] = next_id
-            parents.append(-1)
-            new_level.append(next_id)
-            next_id += 1
-        level = new_level
-    if len(level) > 1:
-        for u in level:
-            parents[u] = next_id
-        parents.append(-1)
+    parents, seed = draw(parent_arrays(512, max_window=8))
     return np.array(parents), seed
 
 

@@ -19,6 +19,7 @@ from scipy.special import logsumexp
 
 from holonet.attention import Tree, hsa, hsa_matrix, mera_attention
 from holonet.backend import asarray, to_numpy
+from tests.attention._trees import parent_arrays
 
 
 def _causal_reference(q, k, tree, include_self=True, valid=None):
@@ -89,33 +90,7 @@ def test_window_causal_sees_every_past_token_and_no_future_one(rng):
 @st.composite
 def _random_tree(draw):
     """Random parent arrays, including nodes whose leaves are not contiguous."""
-    n = draw(st.integers(1, 40))
-    seed = draw(st.integers(0, 2**32 - 1))
-    r = np.random.default_rng(seed)
-    parents: list[int] = [-1] * n
-    level = list(r.permutation(n)) if r.random() < 0.5 else list(range(n))
-    nxt = n
-    for _ in range(4):
-        if len(level) == 1:
-            break
-        new, pos = [], 0
-        while pos < len(level):
-            w = int(r.integers(1, 6))
-            group = level[pos:pos + w]
-            pos += w
-            if len(group) == 1 and r.random() < 0.5:
-                new.append(group[0])
-                continue
-            for u in group:
-                parents[u] = nxt
-            parents.append(-1)
-            new.append(nxt)
-            nxt += 1
-        level = new
-    if len(level) > 1:
-        for u in level:
-            parents[u] = nxt
-        parents.append(-1)
+    parents, seed = draw(parent_arrays(40, depth=4, shuffle=True))
     return Tree.from_parents(parents), seed
 
 

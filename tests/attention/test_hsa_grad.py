@@ -7,13 +7,13 @@ and agreement with autograd through the materialised reference ``hsa_dense``
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from holonet.attention import Tree, hsa, hsa_dense, mera_attention, mera_matrix
+from tests.attention._trees import parent_arrays
 
 WINDOW = Tree.fixed_windows(11, [3, 2])          # partial windows: padded leaves
 # leaves 0..6; 7 = {0, 1}, 8 = {2, 3, 4}, 9 = {7, 8}, root 10 = {9, 5, 6}: uneven depths
@@ -86,33 +86,7 @@ def test_window_gradients_equal_autograd_through_the_dense_reference(n, branchin
 @st.composite
 def _random_tree(draw):
     """Random parent arrays: random window sizes, some nodes skipping a level."""
-    n = draw(st.integers(1, 60))
-    seed = draw(st.integers(0, 2**32 - 1))
-    r = np.random.default_rng(seed)
-    parents: list[int] = [-1] * n
-    level = list(range(n))
-    nxt = n
-    for _ in range(4):
-        if len(level) == 1:
-            break
-        new, pos = [], 0
-        while pos < len(level):
-            w = int(r.integers(1, 6))
-            group = level[pos:pos + w]
-            pos += w
-            if len(group) == 1 and r.random() < 0.5:
-                new.append(group[0])
-                continue
-            for u in group:
-                parents[u] = nxt
-            parents.append(-1)
-            new.append(nxt)
-            nxt += 1
-        level = new
-    if len(level) > 1:
-        for u in level:
-            parents[u] = nxt
-        parents.append(-1)
+    parents, seed = draw(parent_arrays(60, depth=4))
     return Tree.from_parents(parents), seed
 
 
