@@ -284,8 +284,18 @@ def hsa_matrix(q: Any, k: Any, tree: Tree, include_self: bool = True,
     >>> bool(np.all(np.triu(c, 1) == 0))
     True
     """
+    n, _ = _ops.check_qkv(q, k)
+    return _dense_block_matrix("hsa_matrix", "hsa()", q, k, _check_tree(tree, n), 0,
+                               include_self, key_padding_mask, scale, causal, memory_limit)
+
+
+def _dense_block_matrix(name: str, linear: str, q: Any, k: Any, tree: Tree, radius: int,
+                        include_self: Any, key_padding_mask: Any, scale: float | None,
+                        causal: Any, memory_limit: int | str | None) -> Any:
+    """Validate and materialise the ``(..., N, N)`` block matrix of ``tree`` (``radius``
+    sibling blocks resolved at the leaves) for :func:`hsa_matrix` and ``mera_matrix``;
+    ``linear`` names the O(N) routine the size refusal points to."""
     n, d = _ops.check_qkv(q, k)
-    tree = _check_tree(tree, n)
     include_self = _check_bool("include_self", include_self)
     causal = _check_bool("causal", causal)
     scale = _check_scale(scale, d)
@@ -293,10 +303,10 @@ def hsa_matrix(q: Any, k: Any, tree: Tree, include_self: bool = True,
     lead = tuple(int(x) for x in q.shape[:-2])
     _check_mask(key_padding_mask, lead, n)
     itemsize = 8 if "float64" in str(q.dtype) else 4
-    check_memory("hsa_matrix", _matrix_bytes(n, math.prod(lead), itemsize), memory_limit,
-                 f"it materialises N×N matrices (N = {n:,}); hsa() needs O(N) memory; ")
-    a = _block_matrix(q, k, tree, tree.block_index(memory_limit=memory_limit), include_self,
-                      key_padding_mask, scale, causal)
+    check_memory(name, _matrix_bytes(n, math.prod(lead), itemsize), memory_limit,
+                 f"it materialises N×N matrices (N = {n:,}); {linear} needs O(N) memory; ")
+    a = _block_matrix(q, k, tree, tree.block_index(radius, memory_limit=memory_limit),
+                      include_self, key_padding_mask, scale, causal)
     return do("reshape", a, lead + (n, n))
 
 

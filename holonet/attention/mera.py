@@ -36,7 +36,6 @@ True
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -46,16 +45,10 @@ from holonet.attention import _ops
 from holonet.attention._ops import check_memory
 from holonet.attention.hsa import (
     _attend,
-    _block_matrix,
-    _check_bool,
-    _check_float,
-    _check_mask,
-    _check_scale,
     _check_tree,
-    _matrix_bytes,
+    _dense_block_matrix,
 )
 from holonet.attention.tree import Tree
-from holonet.backend import do
 
 __all__ = ["mera_attention", "mera_blocks", "mera_matrix"]
 
@@ -131,22 +124,11 @@ def mera_matrix(q: Any, k: Any, kind: Any = "binary", include_self: bool = True,
     >>> bool(np.allclose(a.sum(-1), 1))
     True
     """
-    n, d = _ops.check_qkv(q, k)
+    n, _ = _ops.check_qkv(q, k)
     radius = check_int("radius", radius, minimum=0)
-    tree = _mera_tree(n, kind, tree)
-    include_self = _check_bool("include_self", include_self)
-    causal = _check_bool("causal", causal)
-    scale = _check_scale(scale, d)
-    _check_float(q, k, None)
-    lead = tuple(int(x) for x in q.shape[:-2])
-    _check_mask(key_padding_mask, lead, n)
-    itemsize = 8 if "float64" in str(q.dtype) else 4
-    check_memory("mera_matrix", _matrix_bytes(n, math.prod(lead), itemsize), memory_limit,
-                 f"it materialises N×N matrices (N = {n:,}); mera_attention() needs O(N) "
-                 "memory; ")
-    a = _block_matrix(q, k, tree, tree.block_index(radius, memory_limit=memory_limit),
-                      include_self, key_padding_mask, scale, causal)
-    return do("reshape", a, lead + (n, n))
+    return _dense_block_matrix("mera_matrix", "mera_attention()", q, k,
+                               _mera_tree(n, kind, tree), radius, include_self,
+                               key_padding_mask, scale, causal, memory_limit)
 
 
 def mera_blocks(n: int, kind: str = "binary", *, radius: int = 1,
