@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import statistics
+import unittest.mock
 from pathlib import Path
 
 import numpy as np
@@ -429,3 +430,49 @@ def test_a_failing_model_does_not_lose_the_others(tmp_path: Path,
     assert d["models"]["softmax"]["failed"] == "ValueError: out of memory budget"
     assert d["models"]["hsa"]["steps"] == 3 and d["complete"] is False
     assert seen_limit == ["4G", "4G"] and "HOLONET_MEMORY_LIMIT" not in os.environ
+
+
+def test_a_budget_overshot_by_the_last_step_still_finishes(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    # each step "costs" 1.5 CPU-s against a 2 CPU-s budget: the last one overshoots by
+    # 1 s, past where tqdm drops the bar's total (the full run once failed there after
+    # its whole budget, with the progress bar on)
+    import time as real_time
+    from types import SimpleNamespace
+
+    clock = iter(np.arange(0.0, 1e6, 1.5))
+    fake = SimpleNamespace(process_time=lambda: float(next(clock)),
+                           perf_counter=real_time.perf_counter)
+    monkeypatch.setattr(listops, "time", fake)
+    res = run_listops(_tiny(max_steps=None, budget_cpu_s=2.0), models=("hsa",), seed=0,
+                      progress=True)
+    m = res["models"]["hsa"]
+    assert m["steps"] == 2 and m["train_cpu_s"] == pytest.approx(3.0)  # 1 s past the total
+
+
+def test_two_invocations_with_different_models_merge_on_disk(tmp_path: Path) -> None:
+    # the second run starts before the first one saves: the file, not the state at its
+    # start, is what it merges with
+    path = tmp_path / "listops.json"
+    cfg = _tiny()
+    first = listops.run_listops_to_json(path, cfg, models=("hsa",), command="A --models hsa")
+    assert first["complete"] is False and first["models"]["hsa"]["command"] == "A --models hsa"
+    real_run = listops.run_listops
+
+    def late(*a: object, **k: object) -> dict[str, object]:
+        res = real_run(*a, **k)  # type: ignore[arg-type]
+        # meanwhile another invocation wrote softmax
+        with unittest.mock.patch.object(listops, "run_listops", real_run):
+            listops.run_listops_to_json(path, cfg, models=("softmax",),
+                                        command="A --models softmax")
+        return res
+
+    with unittest.mock.patch.object(listops, "run_listops", late):
+        both = listops.run_listops_to_json(path, cfg, models=("flex", "h-transformer"),
+                                           command="A --models flex h-transformer")
+    on_disk = json.loads(path.read_text())
+    assert on_disk == both
+    assert list(both["models"]) == list(listops.MODELS)
+    assert both["models"]["softmax"]["command"] == "A --models softmax"
+    assert both["models"]["flex"]["command"] == "A --models flex h-transformer"
+    assert both["complete"] is True and both["command"] == "A"

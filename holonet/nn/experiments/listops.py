@@ -475,7 +475,9 @@ def _train_one(name: str, cfg: ListOpsConfig, data: dict[str, ListOpsSplit], see
             train_wall += time.perf_counter() - w0
             steps += 1
             losses.append([train_cpu, loss.item()])
-            bar.update(dt if budget else 1)
+            # never past the total: tqdm drops a total that n exceeds by 0.5 and the
+            # bar format's {total:.0f} would then fail on the last step of a budget
+            bar.update(min(dt, max(0.0, bar.total - bar.n)) if budget else 1)
             bar.set_postfix(loss=f"{loss.item():.3f}", step=steps, refresh=False)
             frac = max(steps / max_steps if max_steps else 0.0,
                        train_cpu / budget if budget else 0.0)
@@ -508,7 +510,7 @@ def _train_one(name: str, cfg: ListOpsConfig, data: dict[str, ListOpsSplit], see
 
 def run_listops(cfg: ListOpsConfig | None = None, *, models: Sequence[str] | None = None,
                 seed: int = 0, progress: bool = False,
-                on_model_done: Callable[[dict[str, Any]], None] | None = None,
+                on_model_done: Callable[[dict[str, Any]], object] | None = None,
                 jobs: int = 1) -> dict[str, Any]:
     """Train every model in ``models`` (default: all of :data:`MODELS`) under ``cfg``.
 
@@ -691,24 +693,53 @@ def run_listops_to_json(path: str | Path, cfg: ListOpsConfig, *,
     from holonet._io import atomic_open
 
     path = Path(path)
-    earlier = _previous(path, cfg, seed) if models is not None else {}
+    full_command = re.sub(r" --models( [\w-]+)+", "", command)
 
     def merged(result: dict[str, Any]) -> dict[str, Any]:
-        runs = {**earlier, **result["models"]}
-        data = {**result, "models": {k: runs[k] for k in MODELS if k in runs},
-                "command": command}
-        data["complete"] = bool(result["complete"]) and all(k in runs for k in MODELS)
+        # the models on disk *now*: another invocation (other --models, same settings)
+        # may have finished some since this one started
+        earlier = _previous(path, cfg, seed) if models is not None else {}
+        own = {k: {**v, "command": command} for k, v in result["models"].items()}
+        runs = {**earlier, **own}
+        data = {**result, "models": {k: runs[k] for k in MODELS if k in runs}}
+        data["complete"] = all(k in runs and "failed" not in runs[k] for k in MODELS)
+        # complete: the command that reruns every model (each model's own invocation
+        # is in its entry); otherwise the invocation that wrote the file
+        data["command"] = full_command if data["complete"] else command
         return data
 
-    def save(result: dict[str, Any]) -> None:
-        with atomic_open(path, "w") as fh:
-            json.dump(merged(result), fh, indent=1)  # models in MODELS order
-            fh.write("\n")
+    def save(result: dict[str, Any]) -> dict[str, Any]:
+        with _locked(path):
+            data = merged(result)
+            with atomic_open(path, "w") as fh:
+                json.dump(data, fh, indent=1)  # models in MODELS order
+                fh.write("\n")
+        return data
 
     result = run_listops(cfg, models=models, seed=seed, progress=progress, on_model_done=save,
                          jobs=jobs)
-    save(result)
-    return merged(result)
+    return save(result)
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path``'s directory (POSIX ``flock`` on the directory, so
+    no lock file is left behind; a no-op where unavailable), so that two runs with
+    different ``--models`` merge their results instead of overwriting each other."""
+    import os
+
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 #: CPU seconds of training per model when no budget is given
