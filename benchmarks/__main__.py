@@ -9,6 +9,7 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -36,14 +37,19 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown benchmark {bad[0]!r}; expected one of {', '.join(mods)}")
     rows: list[Row] = []
     failed = []
+    walls: dict[str, float] = {}
+    t_all = time.perf_counter()
     for name in args.names or mods:
         print(f"# running bench_{name} ...", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
         try:
             module = importlib.import_module(f"benchmarks.bench_{name}")
             rows += module.run(quick=args.quick)
         except Exception:  # a failing peer must not hide the other rows
             failed.append(name)
             traceback.print_exc()
+        walls[name] = time.perf_counter() - t0
+    total = time.perf_counter() - t_all
     print("| what | holonet | peer | peer time | ratio (peer/holonet) | target | note |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
@@ -51,6 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {r.what} | {fmt_time(r.holonet_s)} | {r.peer} | {fmt_time(r.peer_s)} | "
               f"{ratio} | {r.target} | {r.note} |")
     print(f"\nmachine: {machine_facts()}")
+    print(f"wall time: {fmt_time(total)} ({'quick' if args.quick else 'full'} run; "
+          + ", ".join(f"bench_{k} {fmt_time(v)}" for k, v in walls.items()) + ")")
     if failed:
         print(f"failed modules: {', '.join(failed)}", file=sys.stderr)
         return 1

@@ -53,3 +53,4 @@ def test_quick_benchmark_finishes_without_peers(name: str) -> None:
             if line.startswith("| ") and not line.startswith("| what")]
     assert rows, proc.stdout[-2000:]
     assert "machine:" in proc.stdout
+    assert "wall time: " in proc.stdout and f"quick run; bench_{name} " in proc.stdout
