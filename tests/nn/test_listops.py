@@ -455,8 +455,9 @@ def test_two_invocations_with_different_models_merge_on_disk(tmp_path: Path) -> 
     # start, is what it merges with
     path = tmp_path / "listops.json"
     cfg = _tiny()
-    first = listops.run_listops_to_json(path, cfg, models=("hsa",), command="A --models hsa")
-    assert first["complete"] is False and first["models"]["hsa"]["command"] == "A --models hsa"
+    first = listops.run_listops_to_json(path, cfg, models=("hsa",), command="A --models hsa --seed 0")
+    assert first["complete"] is False
+    assert first["models"]["hsa"]["command"] == "A --models hsa --seed 0"
     real_run = listops.run_listops
 
     def late(*a: object, **k: object) -> dict[str, object]:
@@ -469,10 +470,10 @@ def test_two_invocations_with_different_models_merge_on_disk(tmp_path: Path) -> 
 
     with unittest.mock.patch.object(listops, "run_listops", late):
         both = listops.run_listops_to_json(path, cfg, models=("flex", "h-transformer"),
-                                           command="A --models flex h-transformer")
+                                           command="A --models flex h-transformer --seed 0")
     on_disk = json.loads(path.read_text())
     assert on_disk == both
     assert list(both["models"]) == list(listops.MODELS)
     assert both["models"]["softmax"]["command"] == "A --models softmax"
-    assert both["models"]["flex"]["command"] == "A --models flex h-transformer"
-    assert both["complete"] is True and both["command"] == "A"
+    assert both["models"]["flex"]["command"] == "A --models flex h-transformer --seed 0"
+    assert both["complete"] is True and both["command"] == "A --seed 0"

@@ -404,7 +404,8 @@ def _accuracy(model: nn.Module, split: ListOpsSplit, batch: int,
     for i in range(0, n, batch):
         idx = np.arange(i, min(i + batch, n))
         full = np.concatenate([idx, np.full(batch - len(idx), idx[0])])
-        logits = model(torch.from_numpy(split.tokens[full].astype(np.int64)))
+        with torch.no_grad():  # the graph the warm-up compiled (and no autograd tape)
+            logits = model(torch.from_numpy(split.tokens[full].astype(np.int64)))
         pred = logits[: len(idx)].argmax(-1).numpy()
         correct += int((pred == split.labels[idx]).sum())
     model.train()
@@ -693,7 +694,7 @@ def run_listops_to_json(path: str | Path, cfg: ListOpsConfig, *,
     from holonet._io import atomic_open
 
     path = Path(path)
-    full_command = re.sub(r" --models( [\w-]+)+", "", command)
+    full_command = re.sub(r" --models( (?!-)[\w-]+)+", "", command)
 
     def merged(result: dict[str, Any]) -> dict[str, Any]:
         # the models on disk *now*: another invocation (other --models, same settings)
