@@ -455,7 +455,8 @@ def test_two_invocations_with_different_models_merge_on_disk(tmp_path: Path) -> 
     # start, is what it merges with
     path = tmp_path / "listops.json"
     cfg = _tiny()
-    first = listops.run_listops_to_json(path, cfg, models=("hsa",), command="A --models hsa --seed 0")
+    first = listops.run_listops_to_json(path, cfg, models=("hsa",),
+                                        command="A --models hsa --seed 0")
     assert first["complete"] is False
     assert first["models"]["hsa"]["command"] == "A --models hsa --seed 0"
     real_run = listops.run_listops
