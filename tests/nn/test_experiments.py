@@ -197,3 +197,17 @@ def test_full_figure_without_committed_data_names_the_command(monkeypatch: pytes
     monkeypatch.setattr(nnfig, "_candidates", lambda fig: [tmp_path / f"{fig}.json"])
     with pytest.raises(FileNotFoundError, match="holonet experiment scratch --out figures"):
         nnfig.nn_scratch(quick=False)
+
+
+def test_figure_after_a_run_equals_the_redraw_from_its_file(tmp_path: Path) -> None:
+    """`holonet experiment NAME --out` draws from the in-memory run, `holonet figures` from
+    the JSON it wrote (keys sorted): the two must give the same bytes, or `make run` on a
+    clean clone changes the committed figures (it once did, by the order of the curves)."""
+    d = load_data("scratch", FIGURES)
+    shuffled = {**d, "models": dict(reversed(list(d["models"].items())))}
+    assert list(shuffled["models"]) != list(d["models"])
+    a = nnfig.render_experiment("scratch", shuffled, tmp_path / "a")
+    b = nnfig.render_experiment("scratch", d, tmp_path / "b")
+    assert [p.name for p in a] == [p.name for p in b]
+    for pa, pb in zip(a, b):
+        assert pa.read_bytes() == pb.read_bytes(), pa.name

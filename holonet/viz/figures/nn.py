@@ -41,7 +41,9 @@ def render_experiment(name: str, data: dict[str, Any], out: str | Path) -> list[
     from holonet.viz.figures import render
 
     fig = figure_name(name)
-    RESULTS[fig] = data
+    # drawn from the data exactly as :func:`holonet.nn.experiments.write_data` stores it
+    # (keys sorted), so `holonet figures` redrawing from the file gives the same bytes
+    RESULTS[fig] = json.loads(json.dumps(data, sort_keys=True))
     try:
         return render(fig, out, quick=bool(data.get("quick")))
     finally:
