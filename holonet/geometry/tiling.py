@@ -398,8 +398,7 @@ class HyperbolicTiling:
         self._init(q, [center] + [p] * (layers - 1), convention,
                    {center: 2 * math.asin(arg), p: tile_angle}, symbol, max_tiles)
         self.p = p
-        self.center_sides = center
-        self.exact_coordinates = False
+        self.exact_coordinates = False  # (_init set center_sides from the first tile)
         return self
 
     # construction -------------------------------------------------------------------

@@ -128,6 +128,11 @@ def registry() -> dict[str, FigureSpec]:
     return dict(sorted(_REGISTRY.items()))
 
 
+def _repo_figures() -> Path:
+    """The repository's ``figures/`` directory (where committed runs and figures live)."""
+    return Path(__file__).resolve().parents[3] / "figures"
+
+
 def _reproducible_env() -> contextlib.AbstractContextManager[None]:
     """``SOURCE_DATE_EPOCH=0`` for the duration of a save, then the caller's value back."""
     from holonet._io import temporary_env

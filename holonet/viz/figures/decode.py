@@ -6,7 +6,7 @@ Full mode (``holonet figures``) draws the **committed run**
     holonet verify threshold --noise biased --eta 0.5 1 3 10 100 inf --layers 2..4 \\
         --shots 10000 --seed 1 --workers 2 --out figures/decode_data/thresholds.json
 
-(about half an hour on two cores); it never re-decodes. Quick mode (``holonet
+(about 70 minutes on two cores); it never re-decodes. Quick mode (``holonet
 figures --quick``, the test suite) runs a tiny version live (layers 1-2, three
 biases, 300 shots per point) through the same :func:`holonet.verify.pauli_threshold`,
 so the path from decoder to figure is exercised; the figure says which it shows.
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from holonet.viz.figures import attach_data, register_figure
+from holonet.viz.figures import _repo_figures, attach_data, register_figure
 
 __all__ = ["QUICK", "decode_thresholds", "load_thresholds"]
 
@@ -32,10 +32,6 @@ QUICK: dict[str, Any] = {"layers": (1, 2), "etas": (0.5, 10.0, math.inf), "shots
                          "seed": 0, "grid": (0.6, 0.8, 1.0, 1.2)}
 #: x position standing for η = ∞ on the logarithmic bias axis.
 _X_INF = 2000.0
-
-
-def _repo_figures() -> Path:
-    return Path(__file__).resolve().parents[3] / "figures"
 
 
 def _quick_record() -> dict[str, Any]:
@@ -85,6 +81,11 @@ def load_thresholds(quick: bool = False) -> dict[str, Any]:
 
 def _eta(run: dict[str, Any]) -> float:
     return math.inf if run.get("eta_is_inf") else float(run["eta"])
+
+
+def _x(run: dict[str, Any]) -> float:
+    """The run's position on the bias axis (η = ∞ drawn at :data:`_X_INF`)."""
+    return _X_INF if math.isinf(_eta(run)) else _eta(run)
 
 
 def _no_crossing_bound(run: dict[str, Any]) -> tuple[str, float] | None:
@@ -143,7 +144,7 @@ def decode_thresholds(quick: bool = False) -> Any:
     ax1.plot([_X_INF], [0.5], "o", mfc="white", mec="0.2", ms=4)
     xs, ys, es, lower = [], [], [], []
     for r in runs:
-        x = _X_INF if math.isinf(_eta(r)) else _eta(r)
+        x = _x(r)
         if r["threshold"] is not None:
             xs.append(x)
             ys.append(r["threshold"])
@@ -158,7 +159,7 @@ def decode_thresholds(quick: bool = False) -> Any:
     for r in runs:
         for x in r["crossings"]:
             if x["p"] is not None:
-                px.append((_X_INF if math.isinf(_eta(r)) else _eta(r)) * 1.12)
+                px.append(_x(r) * 1.12)
                 py.append(x["p"])
     if px:
         ax1.plot(px, py, "x", ms=3.5, mew=0.8, color=PALETTE[2],
@@ -168,7 +169,7 @@ def decode_thresholds(quick: bool = False) -> Any:
         ax1.plot(lx, ly, "^", ms=6, color=PALETTE[1],
                  label="no crossing: larger code wins up to this p")
     ax1.set_xscale("log")
-    ticks = sorted({_X_INF if math.isinf(_eta(r)) else _eta(r) for r in runs})
+    ticks = sorted({_x(r) for r in runs})
     ax1.set_xticks(ticks)
     ax1.set_xticklabels(["∞" if t == _X_INF else f"{t:g}" for t in ticks])
     ax1.minorticks_off()

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from holonet.viz.figures import register_figure
+from holonet.viz.figures import _repo_figures, register_figure
 
 __all__ = ["RESULTS", "nn_erasure", "nn_listops", "nn_scratch", "nn_zero_shot",
            "render_experiment"]
@@ -48,10 +48,6 @@ def render_experiment(name: str, data: dict[str, Any], out: str | Path) -> list[
         return render(fig, out, quick=bool(data.get("quick")))
     finally:
         RESULTS.pop(fig, None)
-
-
-def _repo_figures() -> Path:
-    return Path(__file__).resolve().parents[3] / "figures"
 
 
 def _candidates(fig: str) -> list[Path]:
